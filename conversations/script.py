@@ -1,0 +1,253 @@
+"""Conversation scripts: YAML data describing steps, texts per language, and keywords."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from jinja2 import Template, TemplateSyntaxError
+
+from conversations.render import compile_text
+
+CONDITIONS = ("identity", "housing", "income", "debts", "care", "network", "children")
+STATUSES = ("ok", "help", "unknown")
+PURPOSES = ("share_with_municipality", "share_with_partners")
+KEYWORDS = ("stop", "start", "help", "human", "language", "withdraw")
+CASE_STATUSES = (
+    "new",
+    "contacted",
+    "responding",
+    "completed",
+    "refused",
+    "wrong_person",
+    "closed",
+)
+REQUIRED_TEXTS = (
+    "stopped",
+    "restarted",
+    "help",
+    "human",
+    "withdrawn",
+    "nothing_to_withdraw",
+    "language_ask",
+    "language_set",
+    "welcome_back",
+    "reask",
+    "reask_human",
+    "fallback",
+    "finished",
+)
+
+
+class _Loader(yaml.SafeLoader):
+    """YAML 1.2 booleans: `yes`, `no`, `y`, `n`, `on`, `off` stay words in scripts."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
+def parse_yaml(source: str) -> Any:
+    return yaml.load(source, Loader=_Loader)
+
+
+class ScriptError(ValueError):
+    """A script file that cannot be loaded at all (not YAML, wrong shape)."""
+
+
+@dataclass(frozen=True)
+class Text:
+    """One message in every language of the script, as source and compiled template."""
+
+    sources: dict[str, str]
+    templates: dict[str, Template] = field(compare=False, repr=False)
+    errors: dict[str, str] = field(default_factory=dict, compare=False)
+
+    @classmethod
+    def parse(cls, raw: Any) -> Text:
+        if isinstance(raw, str):
+            raw = {"*": raw}
+        if not isinstance(raw, dict):
+            raise ScriptError(f"a text must be a mapping of language to text, not {raw!r}")
+        sources = {str(k): str(v) for k, v in raw.items()}
+        templates, errors = {}, {}
+        for lang, source in sources.items():
+            try:
+                templates[lang] = compile_text(source)
+            except TemplateSyntaxError as exc:
+                errors[lang] = f"line {exc.lineno}: {exc.message}"
+        return cls(sources, templates, errors)
+
+    def template(self, language: str, fallback: str) -> Template:
+        for lang in (language, fallback, "*"):
+            if lang in self.templates:
+                return self.templates[lang]
+        raise KeyError(language)
+
+
+@dataclass(frozen=True)
+class Choice:
+    id: str
+    label: Text
+    match: tuple[str, ...]
+    next: str | None
+    record: str | None = None  # condition status this choice records
+    consent: bool | None = None  # for a step with a consent purpose
+    alert: str | None = None  # escalation reason raised at once
+    opt_out: bool = False
+    return_to: str | None = None  # after the next condition is answered, go here
+
+
+@dataclass(frozen=True)
+class Step:
+    id: str
+    say: Text | None
+    next: str | None = None
+    choices: tuple[Choice, ...] = ()
+    text_next: str | None = None  # set for a free-text step
+    condition: str | None = None
+    purpose: str | None = None
+    fallback: str | None = None
+    free_text: str | None = None  # choice a long unmatched reply counts as
+    status: str | None = None
+    timeout_working_days: int | None = None
+
+    @property
+    def kind(self) -> str:
+        if self.choices:
+            return "choice"
+        if self.text_next is not None:
+            return "text"
+        return "say"
+
+    def choice(self, choice_id: str) -> Choice:
+        return next(c for c in self.choices if c.id == choice_id)
+
+
+@dataclass(frozen=True)
+class Script:
+    id: str
+    version: int
+    languages: tuple[str, ...]
+    start: str
+    steps: dict[str, Step]
+    texts: dict[str, Text]
+    synonyms: dict[str, tuple[str, ...]]
+    keywords: dict[str, dict[str, tuple[str, ...]]]  # keyword -> language -> forms
+    language_names: dict[str, tuple[str, ...]]
+    condition_labels: dict[str, Text]
+    status_labels: dict[str, Text]
+    after_withdraw: str | None = None
+    source: str = field(default="", compare=False, repr=False)
+
+    @property
+    def default_language(self) -> str:
+        return self.languages[0]
+
+    def phrases(self, choice: Choice) -> list[str]:
+        """Every phrase that selects a choice: its labels and expanded synonyms."""
+        out = list(choice.label.sources.values())
+        for m in choice.match:
+            out.extend(self.synonyms.get(m.removeprefix("@"), ()) if m.startswith("@") else (m,))
+        return out
+
+    def keyword_forms(self) -> dict[str, list[str]]:
+        return {
+            k: [f for forms in by_lang.values() for f in forms]
+            for k, by_lang in self.keywords.items()
+        }
+
+
+def load_script(source: str, name: str = "<script>") -> Script:
+    try:
+        raw = parse_yaml(source)
+    except yaml.YAMLError as exc:
+        raise ScriptError(f"{name}: not valid YAML: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise ScriptError(f"{name}: a script is a mapping with id, version, steps")
+    try:
+        return _build(raw, source)
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise ScriptError(f"{name}: malformed script ({type(exc).__name__}: {exc})") from exc
+
+
+def _build(raw: dict[str, Any], source: str) -> Script:
+    steps = {str(sid): _step(str(sid), body or {}) for sid, body in raw["steps"].items()}
+    return Script(
+        id=str(raw["id"]),
+        version=int(raw["version"]),
+        languages=tuple(raw["languages"]),
+        start=str(raw["start"]),
+        steps=steps,
+        texts={k: Text.parse(v) for k, v in (raw.get("texts") or {}).items()},
+        synonyms={k: tuple(map(str, v)) for k, v in (raw.get("synonyms") or {}).items()},
+        keywords={
+            k: {lang: tuple(map(str, forms)) for lang, forms in by_lang.items()}
+            for k, by_lang in (raw.get("keywords") or {}).items()
+        },
+        language_names={
+            k: tuple(map(str, v)) for k, v in (raw.get("language_names") or {}).items()
+        },
+        condition_labels={k: Text.parse(v) for k, v in (raw.get("conditions") or {}).items()},
+        status_labels={k: Text.parse(v) for k, v in (raw.get("statuses") or {}).items()},
+        after_withdraw=raw.get("after_withdraw"),
+        source=source,
+    )
+
+
+def _step(sid: str, body: dict[str, Any]) -> Step:
+    text = body.get("text")
+    timeout = body.get("timeout") or {}
+    return Step(
+        id=sid,
+        say=Text.parse(body["say"]) if "say" in body else None,
+        next=body.get("next"),
+        choices=tuple(_choice(c) for c in body.get("choices") or ()),
+        text_next=(text or {}).get("next") if text is not None else None,
+        condition=body.get("condition"),
+        purpose=body.get("consent"),
+        fallback=body.get("fallback"),
+        free_text=body.get("free_text"),
+        status=body.get("status"),
+        timeout_working_days=timeout.get("working_days"),
+    )
+
+
+def _choice(raw: dict[str, Any]) -> Choice:
+    return Choice(
+        id=str(raw["id"]),
+        label=Text.parse(raw["label"]),
+        match=tuple(map(str, raw.get("match") or ())),
+        next=raw.get("next"),
+        record=raw.get("record"),
+        consent=raw.get("consent"),
+        alert=raw.get("alert"),
+        opt_out=bool(raw.get("opt_out", False)),
+        return_to=raw.get("return_to"),
+    )
+
+
+def default_scripts_dir() -> Path:
+    return Path(str(resources.files("conversations") / "scripts"))
+
+
+def load_script_file(path: Path) -> Script:
+    try:
+        source = path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScriptError(f"{path.name}: cannot read: {exc}") from exc
+    return load_script(source, path.name)
+
+
+def load_default_scripts() -> dict[str, Script]:
+    scripts = [load_script_file(p) for p in sorted(default_scripts_dir().glob("*.yaml"))]
+    return {s.id: s for s in scripts}

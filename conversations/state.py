@@ -1,0 +1,116 @@
+"""What the engine reads and returns: case facts, conversation state, messages, effects."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+MAX_NOTE_CHARS = 2000
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the engine may say about a case; read-only for the conversation."""
+
+    first_name: str
+    report_date: dt.date
+    invite_code: str
+    organisation: str
+    sender: str
+    organisation_phone: str = ""
+    prison: str = ""
+
+
+@dataclass(frozen=True)
+class State:
+    """Where a conversation stands. Serialised as JSON and sealed at rest."""
+
+    step: str | None
+    language: str
+    misses: int = 0
+    opted_out: bool = False
+    picking_language: bool = False
+    return_to: str | None = None
+    answers: dict[str, dict[str, str | None]] = field(default_factory=dict)
+    consent: dict[str, bool] = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, raw: str) -> State:
+        return cls(**json.loads(raw))
+
+    def evolve(self, **changes: Any) -> State:
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class Message:
+    text: str
+    choices: tuple[str, ...] = ()  # option labels, for channels that show buttons
+
+
+@dataclass(frozen=True)
+class StatusChanged:
+    status: str
+
+
+@dataclass(frozen=True)
+class AnswerRecorded:
+    condition: str
+    status: str
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class ConsentChanged:
+    purpose: str
+    given: bool
+
+
+@dataclass(frozen=True)
+class OptedOut:
+    pass
+
+
+@dataclass(frozen=True)
+class OptedIn:
+    pass
+
+
+@dataclass(frozen=True)
+class Escalated:
+    reason: str
+
+
+@dataclass(frozen=True)
+class LanguageChanged:
+    language: str
+
+
+@dataclass(frozen=True)
+class TimerStarted:
+    step: str
+    working_days: int
+
+
+Effect = (
+    StatusChanged
+    | AnswerRecorded
+    | ConsentChanged
+    | OptedOut
+    | OptedIn
+    | Escalated
+    | LanguageChanged
+    | TimerStarted
+)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    state: State
+    messages: tuple[Message, ...]
+    effects: tuple[Effect, ...]
