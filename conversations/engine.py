@@ -9,6 +9,7 @@ import datetime as dt
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from conversations.calendar import add_working_days
 from conversations.matching import match_choice, match_keyword, meaningful, phrase_key, words
 from conversations.render import render
 from conversations.script import CONDITIONS, Choice, Script, Step, Text
@@ -242,7 +243,8 @@ class _Turn:
                 self.effects.append(StatusChanged(step.status))
             if step.kind != "say":
                 if step.timeout_working_days:
-                    self.effects.append(TimerStarted(step.id, step.timeout_working_days))
+                    due = add_working_days(self.now, step.timeout_working_days)
+                    self.effects.append(TimerStarted(step.id, due))
                 self.prompt()
                 return
             if step.say is not None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -237,7 +236,7 @@ def _choice(raw: dict[str, Any]) -> Choice:
 
 
 def default_scripts_dir() -> Path:
-    return Path(str(resources.files("conversations") / "scripts"))
+    return Path(__file__).parent / "scripts"
 
 
 def load_script_file(path: Path) -> Script:

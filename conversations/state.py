@@ -94,7 +94,7 @@ class LanguageChanged:
 @dataclass(frozen=True)
 class TimerStarted:
     step: str
-    working_days: int
+    due: dt.datetime
 
 
 Effect = (

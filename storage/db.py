@@ -6,7 +6,6 @@ import asyncio
 import sqlite3
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +21,8 @@ class SchemaTooNew(RuntimeError):
 def migrations() -> list[tuple[int, str]]:
     """The numbered SQL migrations shipped with the package, in order."""
     found = []
-    for entry in resources.files("storage.migrations").iterdir():
-        if entry.name.endswith(".sql"):
-            found.append((int(entry.name.split("_", 1)[0]), entry.read_text("utf-8")))
+    for entry in (Path(__file__).parent / "migrations").glob("*.sql"):
+        found.append((int(entry.name.split("_", 1)[0]), entry.read_text("utf-8")))
     return sorted(found)
 
 

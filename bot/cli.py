@@ -1,0 +1,229 @@
+"""The `voorzorg` command. Errors print one line to stderr and exit non-zero."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import sys
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any
+
+from bot import turns
+from bot.config import ConfigError, load_settings
+from bot.importing import FileError, parse_cases, parse_organisations
+from bot.runtime import Runtime, open_runtime
+from conversations.calendar import AMSTERDAM
+from conversations.script import ScriptError, default_scripts_dir, load_script_file
+from conversations.validate import validate
+from storage import SchemaTooNew
+from storage.cases import audit, get_case, save_case
+from storage.export import case_export
+from storage.organisations import save_organisation, served_municipalities
+
+Handler = Callable[[argparse.Namespace], Coroutine[Any, Any, int]]
+
+
+class UserError(Exception):
+    """Something the operator can fix; printed as one line."""
+
+
+def _now(raw: str | None) -> dt.datetime:
+    if raw is None:
+        return dt.datetime.now(dt.UTC)
+    try:
+        moment = dt.datetime.fromisoformat(raw)
+    except ValueError:
+        raise UserError(f"--now {raw!r} is not ISO 8601 (like 2026-12-01T10:00:00+01:00)") from None
+    if moment.tzinfo is None:
+        raise UserError("--now needs a UTC offset, like 2026-12-01T10:00:00+01:00")
+    return moment
+
+
+def _read(path: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise UserError(f"cannot read {path}: {exc.strerror}") from None
+
+
+async def _runtime_call(args: argparse.Namespace, body: Callable[[Runtime], Coroutine]) -> int:
+    async with open_runtime(load_settings(db=args.db)) as rt:
+        return await body(rt)
+
+
+async def cmd_org_load(args: argparse.Namespace) -> int:
+    data = _read(args.file)
+
+    async def body(rt: Runtime) -> int:
+        parsed = parse_organisations(data, await served_municipalities(rt.db))
+        if parsed.errors:
+            raise FileError("\n".join(parsed.errors))
+        stamp = dt.datetime.now(dt.UTC).isoformat()
+        counts = {"created": 0, "updated": 0, "unchanged": 0}
+        async with rt.db.transaction() as tx:
+            for _, org in parsed.items:
+                counts[await save_organisation(tx, org, stamp)] += 1
+            await audit(tx, "cli", "org_load", None, stamp, json.dumps(counts))
+        print(_summary("organisations", counts))
+        return 0
+
+    return await _runtime_call(args, body)
+
+
+async def cmd_import(args: argparse.Namespace) -> int:
+    data = _read(args.file)
+    now = _now(args.now)
+
+    async def body(rt: Runtime) -> int:
+        languages = rt.scripts[turns.DEFAULT_SCRIPT].languages
+        today = now.astimezone(AMSTERDAM).date()
+        parsed = parse_cases(data, await served_municipalities(rt.db), languages, today)
+        if parsed.errors and not args.skip_invalid:
+            raise FileError("\n".join([*parsed.errors, "nothing was imported"]))
+        for error in parsed.errors:
+            print(f"skipped {error}", file=sys.stderr)
+        counts = {"created": 0, "updated": 0, "unchanged": 0}
+        async with rt.db.transaction() as tx:
+            for _, (case, organisation) in parsed.items:
+                counts[await save_case(tx, rt.vault, case, organisation, now.isoformat())] += 1
+            await audit(tx, "cli", "import", None, now.isoformat(), json.dumps(counts))
+        print(_summary("cases", counts))
+        return 0
+
+    return await _runtime_call(args, body)
+
+
+def _summary(what: str, counts: dict[str, int]) -> str:
+    return f"{sum(counts.values())} {what}: " + ", ".join(f"{v} {k}" for k, v in counts.items())
+
+
+async def _case(rt: Runtime, reference: str):
+    case = await get_case(rt.db, rt.vault, reference=reference)
+    if case is None:
+        raise UserError(f"no case with reference {reference!r}")
+    return case
+
+
+async def cmd_chat(args: argparse.Namespace) -> int:
+    now = _now(args.now)
+
+    async def body(rt: Runtime) -> int:
+        case = await _case(rt, args.reference)
+        await _print_outbox(rt, await turns.start(rt, case, "terminal", None, now))
+        loop = asyncio.get_running_loop()
+        while line := await loop.run_in_executor(None, sys.stdin.readline):
+            text = line.rstrip("\r\n")
+            if not text.strip():
+                continue
+            moment = now if args.now else dt.datetime.now(dt.UTC)
+            case = await _case(rt, args.reference)
+            ids = await turns.receive(rt, case, text, "terminal", None, moment)
+            await _print_outbox(rt, ids)
+        return 0
+
+    return await _runtime_call(args, body)
+
+
+async def _print_outbox(rt: Runtime, ids: list[int]) -> None:
+    """The terminal is a channel too: it delivers from the outbox and marks delivery."""
+    if not ids:
+        return
+    marks = ",".join("?" * len(ids))
+    rows = await rt.db.fetchall(f"SELECT body FROM outbox WHERE id IN ({marks}) ORDER BY id", ids)
+    for row in rows:
+        print(rt.vault.open(row["body"], "outbox.body"), flush=True)
+    async with rt.db.transaction() as tx:
+        await tx.execute(
+            f"UPDATE outbox SET status = 'delivered', attempts = 1, updated_at = ? "
+            f"WHERE id IN ({marks})",
+            (dt.datetime.now(dt.UTC).isoformat(), *ids),
+        )
+
+
+async def cmd_case_export(args: argparse.Namespace) -> int:
+    async def body(rt: Runtime) -> int:
+        case = await _case(rt, args.reference)
+        document = await case_export(rt.db, rt.vault, case)
+        async with rt.db.transaction() as tx:
+            await audit(tx, "cli", "case_export", case.id, dt.datetime.now(dt.UTC).isoformat())
+        print(json.dumps(document, ensure_ascii=False, indent=2))
+        return 0
+
+    return await _runtime_call(args, body)
+
+
+async def cmd_scripts_validate(args: argparse.Namespace) -> int:
+    target = Path(args.path) if args.path else default_scripts_dir()
+    files = sorted(target.glob("*.yaml")) if target.is_dir() else [target]
+    if not files:
+        raise UserError(f"no scripts (*.yaml) in {target}")
+    errors = 0
+    for path in files:
+        try:
+            findings = validate(load_script_file(path))
+        except ScriptError as exc:
+            print(f"error: {exc}")
+            errors += 1
+            continue
+        for finding in findings:
+            print(f"{path.name}: {finding}")
+        errors += sum(f.level == "error" for f in findings)
+        if not findings:
+            print(f"{path.name}: ok")
+    return 1 if errors else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="voorzorg", description=__doc__)
+    parser.add_argument("--db", help="SQLite file (overrides VOORZORG_DB)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def command(name: str, handler: Handler, help_: str, parent=sub) -> argparse.ArgumentParser:
+        p = parent.add_parser(name, help=help_)
+        p.add_argument("--db", default=argparse.SUPPRESS, help="SQLite file")
+        p.set_defaults(handler=handler)
+        return p
+
+    org = sub.add_parser("org", help="organisations").add_subparsers(
+        dest="org_command", required=True
+    )
+    command("load", cmd_org_load, "create or update organisations from YAML", org).add_argument(
+        "file"
+    )
+    p = command("import", cmd_import, "import self-reporters from CSV")
+    p.add_argument("file")
+    p.add_argument("--skip-invalid", action="store_true", help="import the valid rows anyway")
+    p.add_argument("--now", help="the moment to import at (ISO 8601 with offset)")
+    p = command("chat", cmd_chat, "talk to the bot as a self-reporter")
+    p.add_argument("reference")
+    p.add_argument("--now", help="the moment the messages are sent (ISO 8601 with offset)")
+    case = sub.add_parser("case", help="cases").add_subparsers(dest="case_command", required=True)
+    p = command("export", cmd_case_export, "one case as JSON", case)
+    p.add_argument("reference")
+    p.add_argument("--format", choices=["json"], default="json")
+    scripts = sub.add_parser("scripts", help="conversation scripts").add_subparsers(
+        dest="scripts_command", required=True
+    )
+    command("validate", cmd_scripts_validate, "check scripts", scripts).add_argument(
+        "path", nargs="?"
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return asyncio.run(args.handler(args))
+    except (UserError, ConfigError, FileError, SchemaTooNew, ScriptError) as exc:
+        for line in str(exc).splitlines():
+            print(f"voorzorg: {line}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,100 @@
+"""Settings from the environment (and an optional `.env`), each with a working default."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or wrong; the message says which and how to fix it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    db_path: Path
+    public_url: str
+    secret_key: str
+    timezone: str
+    twilio_account_sid: str | None = None
+    twilio_auth_token: str | None = None
+    twilio_from: str | None = None
+    twilio_messaging_service_sid: str | None = None
+    twilio_api_url: str = "https://api.twilio.com"
+    telegram_bot_token: str | None = None
+    telegram_webhook_secret: str | None = None
+    telegram_api_url: str = "https://api.telegram.org"
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_from: str | None = None
+
+    @property
+    def twilio_enabled(self) -> bool:
+        return bool(self.twilio_account_sid and self.twilio_auth_token)
+
+    @property
+    def telegram_enabled(self) -> bool:
+        return bool(self.telegram_bot_token)
+
+    @property
+    def sandbox(self) -> bool:
+        return not (self.twilio_enabled or self.telegram_enabled)
+
+
+def load_settings(db: str | None = None, environ: Mapping[str, str] | None = None) -> Settings:
+    env = {**dotenv_values(".env"), **(os.environ if environ is None else environ)}
+
+    def get(name: str, default: str | None = None) -> str | None:
+        value = env.get(name)
+        return value if value not in (None, "") else default
+
+    db_path = Path(db or get("VOORZORG_DB", "var/voorzorg.db"))
+    draft = Settings(
+        db_path=db_path,
+        public_url=str(get("VOORZORG_PUBLIC_URL", "http://127.0.0.1:8080")).rstrip("/"),
+        secret_key="",
+        timezone=str(get("VOORZORG_TIMEZONE", "Europe/Amsterdam")),
+        twilio_account_sid=get("TWILIO_ACCOUNT_SID"),
+        twilio_auth_token=get("TWILIO_AUTH_TOKEN"),
+        twilio_from=get("TWILIO_FROM"),
+        twilio_messaging_service_sid=get("TWILIO_MESSAGING_SERVICE_SID"),
+        twilio_api_url=str(get("TWILIO_API_URL", "https://api.twilio.com")).rstrip("/"),
+        telegram_bot_token=get("TELEGRAM_BOT_TOKEN"),
+        telegram_webhook_secret=get("TELEGRAM_WEBHOOK_SECRET"),
+        telegram_api_url=str(get("TELEGRAM_API_URL", "https://api.telegram.org")).rstrip("/"),
+        smtp_host=get("SMTP_HOST"),
+        smtp_port=_port(get("SMTP_PORT", "25")),
+        smtp_from=get("SMTP_FROM"),
+    )
+    key = get("VOORZORG_SECRET_KEY")
+    if key is None:
+        if not draft.sandbox:
+            raise ConfigError("VOORZORG_SECRET_KEY is required when Twilio or Telegram is set up")
+        key = _sandbox_secret(db_path.parent / "secret.key")
+    if len(key) < 32:
+        raise ConfigError("VOORZORG_SECRET_KEY must be at least 32 characters")
+    return replace(draft, secret_key=key)
+
+
+def _port(raw: str | None) -> int:
+    try:
+        return int(raw or "25")
+    except ValueError:
+        raise ConfigError(f"SMTP_PORT must be a number, not {raw!r}") from None
+
+
+def _sandbox_secret(path: Path) -> str:
+    """The sandbox's key, generated once beside the database and readable only by us."""
+    if path.exists():
+        return path.read_text("utf-8").strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(key + "\n")
+    return key

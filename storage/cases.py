@@ -1,0 +1,191 @@
+"""Self-reporters' cases: sealed personal data, invite codes, phone look-up by keyed hash."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import sqlite3
+from dataclasses import dataclass
+
+import aiosqlite
+
+from storage.crypto import Vault
+from storage.db import Database
+
+# No 0/O, 1/I/L: a code read aloud or from paper is never ambiguous.
+INVITE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+INVITE_LENGTH = 6
+
+
+@dataclass(frozen=True)
+class CaseInput:
+    """One validated row of an import file."""
+
+    reference: str
+    first_name: str
+    municipality: str
+    report_date: dt.date
+    phone: str | None = None  # E.164
+    prison: str | None = None
+    language: str = "nl"
+
+
+@dataclass(frozen=True)
+class Case:
+    id: int
+    reference: str
+    organisation_id: str
+    municipality: str
+    report_date: dt.date
+    first_name: str
+    phone: str | None
+    prison: str | None
+    language: str
+    invite_code: str
+    status: str
+    opted_out: bool
+
+
+def new_invite_code() -> str:
+    return "".join(secrets.choice(INVITE_ALPHABET) for _ in range(INVITE_LENGTH))
+
+
+def _case(row: sqlite3.Row, vault: Vault) -> Case:
+    return Case(
+        id=row["id"],
+        reference=row["reference"],
+        organisation_id=row["organisation_id"],
+        municipality=row["municipality"],
+        report_date=dt.date.fromisoformat(row["report_date"]),
+        first_name=vault.open(row["first_name"], "cases.first_name") or "",
+        phone=vault.open(row["phone"], "cases.phone"),
+        prison=vault.open(row["prison"], "cases.prison"),
+        language=row["language"],
+        invite_code=row["invite_code"],
+        status=row["status"],
+        opted_out=bool(row["opted_out"]),
+    )
+
+
+async def get_case(
+    db: Database,
+    vault: Vault,
+    *,
+    reference: str | None = None,
+    case_id: int | None = None,
+    invite_code: str | None = None,
+) -> Case | None:
+    column, value = next(
+        (c, v)
+        for c, v in (("reference", reference), ("id", case_id), ("invite_code", invite_code))
+        if v is not None
+    )
+    row = await db.fetchone(f"SELECT * FROM cases WHERE {column} = ?", (value,))
+    return _case(row, vault) if row else None
+
+
+async def save_case(
+    tx: aiosqlite.Connection, vault: Vault, data: CaseInput, organisation_id: str, now: str
+) -> str:
+    """Insert a new case or update a known reference; says created, updated or unchanged."""
+    async with tx.execute("SELECT * FROM cases WHERE reference = ?", (data.reference,)) as cur:
+        row = await cur.fetchone()
+    if row is None:
+        await _insert(tx, vault, data, organisation_id, now)
+        return "created"
+    old = _case(row, vault)
+    same = (
+        old.first_name,
+        old.phone,
+        old.prison,
+        old.municipality,
+        old.report_date,
+        old.language,
+        old.organisation_id,
+    ) == (
+        data.first_name,
+        data.phone,
+        data.prison,
+        data.municipality,
+        data.report_date,
+        data.language,
+        organisation_id,
+    )
+    if same:
+        return "unchanged"
+    await tx.execute(
+        """UPDATE cases SET first_name = ?, phone = ?, phone_hash = ?, prison = ?,
+               municipality = ?, report_date = ?, language = ?, organisation_id = ?,
+               updated_at = ? WHERE id = ?""",
+        (
+            *_sealed(vault, data),
+            data.municipality,
+            data.report_date.isoformat(),
+            data.language,
+            organisation_id,
+            now,
+            old.id,
+        ),
+    )
+    return "updated"
+
+
+def _sealed(vault: Vault, data: CaseInput) -> tuple:
+    return (
+        vault.seal(data.first_name, "cases.first_name"),
+        vault.seal(data.phone, "cases.phone"),
+        vault.lookup_hash(data.phone) if data.phone else None,
+        vault.seal(data.prison, "cases.prison"),
+    )
+
+
+async def _insert(
+    tx: aiosqlite.Connection, vault: Vault, data: CaseInput, organisation_id: str, now: str
+) -> None:
+    for _ in range(20):
+        try:
+            await tx.execute(
+                """INSERT INTO cases (reference, first_name, phone, phone_hash, prison,
+                       municipality, report_date, language, organisation_id, invite_code,
+                       created_at, updated_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                (
+                    data.reference,
+                    *_sealed(vault, data),
+                    data.municipality,
+                    data.report_date.isoformat(),
+                    data.language,
+                    organisation_id,
+                    new_invite_code(),
+                    now,
+                    now,
+                ),
+            )
+            return
+        except sqlite3.IntegrityError as exc:
+            if "invite_code" not in str(exc):
+                raise
+    raise RuntimeError("could not find a free invite code")
+
+
+async def cases_for_phone(db: Database, vault: Vault, e164: str) -> list[Case]:
+    """Cases with this phone number, the one with the nearest report date first."""
+    rows = await db.fetchall(
+        "SELECT * FROM cases WHERE phone_hash = ? ORDER BY report_date DESC, id DESC",
+        (vault.lookup_hash(e164),),
+    )
+    return [_case(r, vault) for r in rows]
+
+
+async def audit(
+    tx: aiosqlite.Connection,
+    actor: str,
+    action: str,
+    case_id: int | None,
+    now: str,
+    detail: str = "",
+) -> None:
+    await tx.execute(
+        "INSERT INTO audit_log (at, actor, action, case_id, detail) VALUES (?, ?, ?, ?, ?)",
+        (now, actor, action, case_id, detail),
+    )
