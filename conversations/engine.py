@@ -112,7 +112,7 @@ class _Turn:
             self.say("stopped")
             return
         if self.state.picking_language:
-            self._pick_language(text, keyword)
+            self._pick_language(text)
             return
         step = self.current_step
         if step is not None and step.kind == "choice":
@@ -317,19 +317,17 @@ class _Turn:
             Message(f"{self._render_key('language_ask')}\n{options}", tuple(names))
         )
 
-    def _pick_language(self, text: str, keyword: str | None) -> None:
+    def _pick_language(self, text: str) -> None:
         options = [
             [*self.script.language_names.get(lang, ()), lang] for lang in self.script.languages
         ]
         index = match_choice(text, options)
         self.state = self.state.evolve(picking_language=False)
-        if index is not None:
-            self._set_language(self.script.languages[index])
-            self.prompt()
-        elif keyword is not None:
-            self._keyword(keyword, text)
-        else:
-            self.prompt()  # keep the language; carry on where we were
+        if index is None:
+            self.handle(text)  # they ignored the menu: treat it as an ordinary message
+            return
+        self._set_language(self.script.languages[index])
+        self.prompt()
 
     def _set_language(self, lang: str) -> None:
         if lang != self.state.language:

@@ -53,21 +53,24 @@ def phrase_key(text: str) -> str:
     return " ".join(squeeze(w) for w in words(text))
 
 
-def near(a: str, b: str) -> bool:
-    """Equal after squeezing, or one typo apart (edit or swap) for words of 4+ letters."""
+def near(a: str, b: str, substitutions: bool = True) -> bool:
+    """Equal after squeezing, or one typo apart (edit or swap) for words of 4+ letters.
+
+    Keywords pass `substitutions=False`: `shop` must not opt anyone out.
+    """
     a, b = squeeze(a), squeeze(b)
     if a == b:
         return True
     if min(len(a), len(b)) < 4 or abs(len(a) - len(b)) > 1:
         return False
-    return _one_edit_apart(a, b)
+    return _one_edit_apart(a, b, substitutions)
 
 
-def _one_edit_apart(a: str, b: str) -> bool:
+def _one_edit_apart(a: str, b: str, substitutions: bool) -> bool:
     if len(a) == len(b):
         diffs = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
         if len(diffs) == 1:
-            return True
+            return substitutions
         return (
             len(diffs) == 2
             and diffs[1] == diffs[0] + 1
@@ -89,12 +92,13 @@ def match_keyword(text: str, keywords: Mapping[str, Iterable[str]]) -> str | Non
     first or last of them, and a negation (`niet stoppen`) cancels it.
     """
     tokens = meaningful(words(text))
+    tokens = [t for t in tokens if t != "?"] or tokens  # "hallo?" is no cry for help; "?" is
     if not tokens or len(tokens) > MAX_WORDS_FOR_KEYWORD or NEGATION & set(tokens):
         return None
     ends = {tokens[0], tokens[-1]}
     for name, forms in keywords.items():
         for form in forms:
-            if any(near(end, form) for end in ends):
+            if any(near(end, form, substitutions=False) for end in ends):
                 return name
     return None
 
@@ -113,11 +117,23 @@ def match_choice(text: str, options: Sequence[Iterable[str]]) -> int | None:
     if len(numbers) == 1 and len(tokens) <= 2:
         n = int(numbers[0])
         return n - 1 if 1 <= n <= len(options) else None
-    hits = {i for i, phrases in enumerate(options) if _starts_with_any(tokens, phrases)}
-    return hits.pop() if len(hits) == 1 else None
+    hits = {i: n for i, phrases in enumerate(options) if (n := _matched_prefix(tokens, phrases))}
+    if len(hits) != 1:
+        return None
+    ((index, length),) = hits.items()
+    rest = set(tokens[length:])
+    if any(rest & _single_words(p) for i, p in enumerate(options) if i != index):
+        return None  # both "ja" and "nee": ask again rather than guess
+    return index
 
 
-def _starts_with_any(tokens: Sequence[str], phrases: Iterable[str]) -> bool:
+def _single_words(phrases: Iterable[str]) -> set[str]:
+    return {w[0] for w in map(words, phrases) if len(w) == 1 and not w[0].isdigit()}
+
+
+def _matched_prefix(tokens: Sequence[str], phrases: Iterable[str]) -> int:
+    """Length of the longest phrase the reply starts with (0: none)."""
+    best = 0
     for phrase in phrases:
         wanted = words(phrase)
         if not wanted or len(wanted) > len(tokens):
@@ -125,5 +141,5 @@ def _starts_with_any(tokens: Sequence[str], phrases: Iterable[str]) -> bool:
         if len(tokens) > len(wanted) + 2:
             continue  # a long sentence that merely starts with "ja" is not an answer
         if all(near(t, w) for t, w in zip(tokens, wanted, strict=False)):
-            return True
-    return False
+            best = max(best, len(wanted))
+    return best

@@ -132,7 +132,7 @@ class Step:
         return next(c for c in self.choices if c.id == choice_id)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Script:
     id: str
     version: int
@@ -147,6 +147,9 @@ class Script:
     status_labels: dict[str, Text]
     after_withdraw: str | None = None
     source: str = field(default="", compare=False, repr=False)
+
+    def __repr__(self) -> str:
+        return f"<Script {self.id} v{self.version}>"
 
     @property
     def default_language(self) -> str:
