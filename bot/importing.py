@@ -110,17 +110,14 @@ def parse_cases(
                 out.errors.append(f"line {line}: {len(cells)} fields, the header has {len(header)}")
                 continue
             row = {k: v.strip() for k, v in zip(header, cells, strict=True)}
+            reference = row["reference"][:64]
+            if (first := seen.setdefault(reference, line)) != line:
+                out.errors.append(f"line {line}: reference {reference} also on line {first}")
+                continue
             try:
-                item = _case_row(row, served, languages, today)
+                out.items.append((line, _case_row(row, served, languages, today)))
             except ValueError as exc:
                 out.errors.append(f"line {line}: {exc}")
-                continue
-            if (first := seen.setdefault(item[0].reference, line)) != line:
-                out.errors.append(
-                    f"line {line}: reference {item[0].reference} also on line {first}"
-                )
-                continue
-            out.items.append((line, item))
     except csv.Error as exc:
         out.errors.append(f"line {reader.line_num}: {exc}")
     if not out.items and not out.errors:

@@ -1,0 +1,87 @@
+import asyncio
+import sqlite3
+
+import pytest
+
+from storage import Database, SchemaTooNew
+from storage.db import migrations
+
+
+async def test_a_new_database_is_migrated_with_wal_and_foreign_keys(tmp_path):
+    db = await Database.open(tmp_path / "v.db")
+    try:
+        assert (await db.fetchone("PRAGMA user_version"))[0] == migrations()[-1][0]
+        assert (await db.fetchone("PRAGMA journal_mode"))[0] == "wal"
+        assert (await db.fetchone("PRAGMA foreign_keys"))[0] == 1
+    finally:
+        await db.close()
+
+
+async def test_a_newer_database_refuses_to_start(tmp_path):
+    path = tmp_path / "v.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA user_version = 999")
+    with pytest.raises(SchemaTooNew, match="schema version 999 is newer than this Voorzorg knows"):
+        await Database.open(path)
+
+
+async def test_reopening_applies_nothing_twice(tmp_path):
+    for _ in range(2):
+        db = await Database.open(tmp_path / "v.db")
+        await db.close()
+
+
+async def test_a_failed_transaction_leaves_nothing(tmp_path):
+    db = await Database.open(tmp_path / "v.db")
+    try:
+        with pytest.raises(RuntimeError):
+            async with db.transaction() as tx:
+                await tx.execute(
+                    "INSERT INTO audit_log (at, actor, action) VALUES ('now', 'test', 'x')"
+                )
+                raise RuntimeError("boom")
+        assert await db.fetchall("SELECT * FROM audit_log") == []
+    finally:
+        await db.close()
+
+
+async def test_concurrent_writers_do_not_mix_transactions(tmp_path):
+    db = await Database.open(tmp_path / "v.db")
+
+    async def writer(n: int) -> None:
+        async with db.transaction() as tx:
+            await tx.execute("INSERT INTO audit_log (at, actor, action) VALUES ('t', ?, 'a')", (n,))
+            await asyncio.sleep(0)
+            if n % 2:
+                raise ValueError(n)
+            await tx.execute("INSERT INTO audit_log (at, actor, action) VALUES ('t', ?, 'b')", (n,))
+
+    try:
+        await asyncio.gather(*(writer(n) for n in range(20)), return_exceptions=True)
+        rows = await db.fetchall("SELECT actor FROM audit_log")
+        assert sorted(int(r[0]) for r in rows) == sorted([n for n in range(20) if n % 2 == 0] * 2)
+    finally:
+        await db.close()
+
+
+async def test_consent_events_are_append_only(tmp_path):
+    db = await Database.open(tmp_path / "v.db")
+    try:
+        async with db.transaction() as tx:
+            await tx.execute(
+                "INSERT INTO organisations (id, name, kind, updated_at) VALUES ('o', 'O', 'municipality', 't')"
+            )
+            await tx.execute(
+                """INSERT INTO cases (reference, organisation_id, municipality, report_date,
+                   first_name, invite_code, created_at, updated_at)
+                   VALUES ('R', 'o', 'M', '2027-01-01', x'00', 'ABCDEF', 't', 't')"""
+            )
+            await tx.execute(
+                """INSERT INTO consent_events (case_id, purpose, given, at, channel, script_id,
+                   script_version) VALUES (1, 'share_with_municipality', 1, 't', 'sms', 'i', 1)"""
+            )
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            async with db.transaction() as tx:
+                await tx.execute("UPDATE consent_events SET given = 0")
+    finally:
+        await db.close()
