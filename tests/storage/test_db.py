@@ -69,7 +69,8 @@ async def test_consent_events_are_append_only(tmp_path):
     try:
         async with db.transaction() as tx:
             await tx.execute(
-                "INSERT INTO organisations (id, name, kind, updated_at) VALUES ('o', 'O', 'municipality', 't')"
+                "INSERT INTO organisations (id, name, kind, updated_at) "
+                "VALUES ('o', 'O', 'municipality', 't')"
             )
             await tx.execute(
                 """INSERT INTO cases (reference, organisation_id, municipality, report_date,
