@@ -112,7 +112,9 @@ async def cmd_chat(args: argparse.Namespace) -> int:
 
     async def body(rt: Runtime) -> int:
         case = await _case(rt, args.reference)
-        await _print_outbox(rt, await turns.start(rt, case, "terminal", None, now))
+        async with rt.db.transaction() as tx:
+            ids = await turns.start(tx, rt, case, "terminal", None, now)
+        await _print_outbox(rt, ids)
         loop = asyncio.get_running_loop()
         while line := await loop.run_in_executor(None, sys.stdin.readline):
             text = line.rstrip("\r\n")
@@ -120,7 +122,8 @@ async def cmd_chat(args: argparse.Namespace) -> int:
                 continue
             moment = now if args.now else dt.datetime.now(dt.UTC)
             case = await _case(rt, args.reference)
-            ids = await turns.receive(rt, case, text, "terminal", None, moment)
+            async with rt.db.transaction() as tx:
+                ids = await turns.receive(tx, rt, case, text, "terminal", None, moment)
             await _print_outbox(rt, ids)
         return 0
 
@@ -176,6 +179,36 @@ async def cmd_scripts_validate(args: argparse.Namespace) -> int:
     return 1 if errors else 0
 
 
+async def cmd_serve(args: argparse.Namespace) -> int:
+    import logging
+
+    import uvicorn
+
+    from bot import demo
+    from bot.app import create_app
+
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    settings = load_settings(db=args.db)
+    if args.demo:
+        async with open_runtime(settings) as rt:
+            if seeded := await demo.seed(rt, dt.datetime.now(dt.UTC)):
+                print(f"demo: {seeded} made-up cases; chat with them at /simulator", flush=True)
+    config = uvicorn.Config(
+        create_app(settings),
+        host=args.host,
+        port=args.port,
+        access_log=False,
+        timeout_graceful_shutdown=10,
+        lifespan="on",
+        log_config=None,
+    )
+    server = uvicorn.Server(config)
+    await server.serve()
+    return 0 if server.started else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="voorzorg", description=__doc__)
     parser.add_argument("--db", help="SQLite file (overrides VOORZORG_DB)")
@@ -187,6 +220,10 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(handler=handler)
         return p
 
+    p = command("serve", cmd_serve, "web server, sender and scheduler in one process")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8080)
+    p.add_argument("--demo", action="store_true", help="seed made-up cases into an empty database")
     org = sub.add_parser("org", help="organisations").add_subparsers(
         dest="org_command", required=True
     )

@@ -32,6 +32,9 @@ class Settings:
     smtp_host: str | None = None
     smtp_port: int = 25
     smtp_from: str | None = None
+    whatsapp_is_sms: bool = False  # a WhatsApp sender is the same person as that SMS number
+    telegram_mode: str = "webhook"  # or "polling", for local development
+    sms_per_second: float = 10.0
 
     @property
     def twilio_enabled(self) -> bool:
@@ -70,6 +73,13 @@ def load_settings(db: str | None = None, environ: Mapping[str, str] | None = Non
         smtp_host=get("SMTP_HOST"),
         smtp_port=_port(get("SMTP_PORT", "25")),
         smtp_from=get("SMTP_FROM"),
+        whatsapp_is_sms=_flag(get("VOORZORG_WHATSAPP_IS_SMS", "false")),
+        telegram_mode=_choice(
+            "VOORZORG_TELEGRAM_MODE",
+            get("VOORZORG_TELEGRAM_MODE", "webhook"),
+            ("webhook", "polling"),
+        ),
+        sms_per_second=_number("VOORZORG_SMS_PER_SECOND", get("VOORZORG_SMS_PER_SECOND", "10")),
     )
     key = get("VOORZORG_SECRET_KEY")
     if key is None:
@@ -79,6 +89,26 @@ def load_settings(db: str | None = None, environ: Mapping[str, str] | None = Non
     if len(key) < 32:
         raise ConfigError("VOORZORG_SECRET_KEY must be at least 32 characters")
     return replace(draft, secret_key=key)
+
+
+def _flag(raw: str | None) -> bool:
+    return str(raw).strip().lower() in ("1", "true", "yes", "on")
+
+
+def _choice(name: str, raw: str | None, options: tuple[str, ...]) -> str:
+    if raw not in options:
+        raise ConfigError(f"{name} must be one of {', '.join(options)}, not {raw!r}")
+    return raw
+
+
+def _number(name: str, raw: str | None) -> float:
+    try:
+        value = float(str(raw))
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, not {raw!r}") from None
+    if value <= 0:
+        raise ConfigError(f"{name} must be above zero")
+    return value
 
 
 def _port(raw: str | None) -> int:

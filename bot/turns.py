@@ -1,6 +1,8 @@
-"""One turn of a conversation: load state, run the engine, store the outcome atomically.
+"""One turn of a conversation: load state, run the engine, store the outcome.
 
-Every channel (terminal, simulator, SMS, WhatsApp, Telegram) goes through here.
+Every channel (terminal, simulator, SMS, WhatsApp, Telegram) goes through here. The
+caller owns the transaction, so a turn commits together with whatever caused it (an
+inbound row marked processed, a chat bound to its case).
 """
 
 from __future__ import annotations
@@ -35,45 +37,63 @@ async def facts_for(tx: aiosqlite.Connection, case: Case) -> Facts:
 
 
 async def start(
-    rt: Runtime, case: Case, channel: str, address: str | None, now: dt.datetime
+    tx: aiosqlite.Connection,
+    rt: Runtime,
+    case: Case,
+    channel: str,
+    address: str | None,
+    now: dt.datetime,
 ) -> list[int]:
     """Open the conversation if it has not started; returns the queued outbox ids."""
-    async with rt.db.transaction() as tx:
-        if await load_state(tx, rt.vault, case.id) is not None:
-            return []
-        script = rt.scripts[DEFAULT_SCRIPT]
-        outcome = engine.begin(script, await facts_for(tx, case), now, case.language)
-        return await _save(rt, tx, case, outcome, channel, address, now)
+    if await load_state(tx, rt.vault, case.id) is not None:
+        return []
+    outcome = engine.begin(
+        rt.scripts[DEFAULT_SCRIPT], await facts_for(tx, case), now, case.language
+    )
+    return await _save(tx, rt, case, outcome, channel, address, now)
+
+
+async def resume(
+    tx: aiosqlite.Connection,
+    rt: Runtime,
+    case: Case,
+    channel: str,
+    address: str | None,
+    now: dt.datetime,
+) -> list[int]:
+    """Start, or repeat the open question (after a new channel was bound)."""
+    state = await load_state(tx, rt.vault, case.id)
+    if state is None:
+        return await start(tx, rt, case, channel, address, now)
+    facts = await facts_for(tx, case)
+    outcome = engine.resume(state, rt.scripts[DEFAULT_SCRIPT], facts, now)
+    return await _save(tx, rt, case, outcome, channel, address, now)
 
 
 async def receive(
+    tx: aiosqlite.Connection,
     rt: Runtime,
     case: Case,
     text: str,
     channel: str,
     address: str | None,
     now: dt.datetime,
-    inbound_id: int | None = None,
 ) -> list[int]:
     """Handle one message from the self-reporter; returns the queued outbox ids."""
-    async with rt.db.transaction() as tx:
-        if inbound_id is not None:
-            await tx.execute(
-                "UPDATE inbound SET processed_at = ?, case_id = ? WHERE id = ?",
-                (now.isoformat(), case.id, inbound_id),
-            )
-        state = await load_state(tx, rt.vault, case.id)
-        script = rt.scripts[DEFAULT_SCRIPT]
-        facts = await facts_for(tx, case)
-        if state is None:
-            opening = engine.begin(script, facts, now, case.language)
-            await _save(rt, tx, case, opening, channel, address, now)
-            state = opening.state
-        outcome = engine.reply(state, script, text, facts, now)
-        return await _save(rt, tx, case, outcome, channel, address, now)
+    state = await load_state(tx, rt.vault, case.id)
+    script = rt.scripts[DEFAULT_SCRIPT]
+    facts = await facts_for(tx, case)
+    if state is None:
+        opening = engine.begin(script, facts, now, case.language)
+        await _save(tx, rt, case, opening, channel, address, now)
+        state = opening.state
+    if case.opted_out and not state.opted_out:
+        state = state.evolve(opted_out=True)  # the carrier told us (Twilio 21610)
+    outcome = engine.reply(state, script, text, facts, now)
+    return await _save(tx, rt, case, outcome, channel, address, now)
 
 
-async def _save(rt, tx, case, outcome: Outcome, channel, address, now) -> list[int]:
+async def _save(tx, rt: Runtime, case: Case, outcome: Outcome, channel, address, now) -> list[int]:
     script = rt.scripts[DEFAULT_SCRIPT]
     return await save_outcome(
         tx,
@@ -86,29 +106,3 @@ async def _save(rt, tx, case, outcome: Outcome, channel, address, now) -> list[i
         address=address,
         now=now,
     )
-
-
-async def record_inbound(
-    rt: Runtime,
-    channel: str,
-    provider_key: str,
-    text: str,
-    now: dt.datetime,
-    sender_hash: str | None = None,
-    case_id: int | None = None,
-) -> int | None:
-    """Store what came in, durably; None when this provider key was stored before."""
-    async with rt.db.transaction() as tx:
-        cur = await tx.execute(
-            """INSERT INTO inbound (channel, provider_key, sender_hash, case_id, body, received_at)
-               VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (channel, provider_key) DO NOTHING""",
-            (
-                channel,
-                provider_key,
-                sender_hash,
-                case_id,
-                rt.vault.seal(text, "inbound.body"),
-                now.isoformat(),
-            ),
-        )
-        return int(cur.lastrowid) if cur.rowcount else None

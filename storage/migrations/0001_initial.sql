@@ -85,6 +85,7 @@ CREATE TABLE inbound (
     id           INTEGER PRIMARY KEY,
     channel      TEXT NOT NULL,
     provider_key TEXT NOT NULL,
+    sender       BLOB,                          -- sealed phone number or chat id
     sender_hash  TEXT,
     case_id      INTEGER REFERENCES cases (id) ON DELETE CASCADE,
     body         BLOB,
@@ -92,6 +93,15 @@ CREATE TABLE inbound (
     processed_at TEXT,
     UNIQUE (channel, provider_key)
 );
+-- Wrong invite codes and unknown senders, per channel address: a lockout, not a log.
+CREATE TABLE code_attempts (
+    channel      TEXT NOT NULL,
+    address_hash TEXT NOT NULL,
+    failures     INTEGER NOT NULL,
+    window_start TEXT NOT NULL,
+    PRIMARY KEY (channel, address_hash)
+);
+
 CREATE INDEX inbound_unprocessed ON inbound (id) WHERE processed_at IS NULL;
 
 -- Everything that goes out, written with the state change that caused it.

@@ -1,0 +1,73 @@
+"""The web app: webhooks, health, simulator. Starlette under uvicorn, one process."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from bot import simulator, webhooks
+from bot.clock import Clock
+from bot.config import Settings
+from bot.service import Service
+
+SECURITY_HEADERS = {
+    "content-security-policy": "default-src 'self'; frame-ancestors 'none'; form-action 'self'",
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+    "cache-control": "no-store",
+}
+
+
+async def healthz(request: Request) -> JSONResponse:
+    service: Service = request.app.state.voorzorg
+    try:
+        await service.rt.db.fetchone("SELECT 1")
+    except Exception:
+        return JSONResponse({"status": "database unavailable"}, status_code=503)
+    return JSONResponse({"status": "ok", "sandbox": service.settings.sandbox})
+
+
+def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
+    service = Service(settings, clock)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await service.start()
+        try:
+            yield
+        finally:
+            await service.stop()
+
+    routes = [Route("/healthz", healthz)]
+    routes += [Route(path, handler, methods=["POST"]) for path, handler in webhooks.ROUTES]
+    routes += simulator.routes()
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(SecurityHeaders)])
+    app.state.voorzorg = service
+    return app
+
+
+class SecurityHeaders:
+    """Pure ASGI: adds the headers to every response without buffering bodies."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+        self.extra = [(k.encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *self.extra]
+            await send(message)
+
+        await self.app(scope, receive, with_headers)

@@ -1,0 +1,102 @@
+"""What comes in: stored durably first (group commit), then processed exactly once.
+
+A webhook is answered only after its row is committed. Processing marks the row in the
+same transaction as the conversation turn it causes, so a crash in between is recovered
+by processing the row again on restart, and a redelivery is a no-op (unique key).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from storage.crypto import Vault
+from storage.db import Database
+
+log = logging.getLogger("voorzorg.inbound")
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """One message as a provider delivered it, before we know whose it is."""
+
+    channel: str  # sms, whatsapp, telegram, simulator
+    provider_key: str  # MessageSid, update_id: the idempotency key
+    sender: str  # E.164, whatsapp:+31..., or a Telegram chat id
+    kind: str  # text, button, edited, media
+    text: str = ""
+    button_id: str | None = None  # Telegram callback query id, to answer the press
+
+    def payload(self) -> str:
+        return json.dumps({"kind": self.kind, "text": self.text, "button_id": self.button_id})
+
+
+def parse_payload(raw: str) -> dict[str, Any]:
+    return json.loads(raw)
+
+
+class InboundWriter:
+    """Commits arrivals in groups: requests that arrive together share one transaction."""
+
+    def __init__(self, db: Database, vault: Vault, stored: asyncio.Event):
+        self._db = db
+        self._vault = vault
+        self._stored = stored
+        self._queue: list[tuple[Arrival, str, asyncio.Future[bool]]] = []
+        self._wakeup = asyncio.Event()
+        self._closed = False
+
+    async def store(self, arrival: Arrival, received_at: str) -> bool:
+        """True when stored now, False when this provider key was stored before."""
+        if self._closed:
+            raise RuntimeError("the inbound writer is shut down")
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._queue.append((arrival, received_at, future))
+        self._wakeup.set()
+        return await future
+
+    async def run(self) -> None:
+        while not (self._closed and not self._queue):
+            await self._wakeup.wait()
+            self._wakeup.clear()
+            batch, self._queue = self._queue, []
+            if batch:
+                await self._commit(batch)
+
+    async def close(self) -> None:
+        self._closed = True
+        self._wakeup.set()
+
+    async def _commit(self, batch: list[tuple[Arrival, str, asyncio.Future[bool]]]) -> None:
+        seal, hash_ = self._vault.seal, self._vault.lookup_hash
+        try:
+            results = []
+            async with self._db.transaction() as tx:
+                for arrival, received_at, _ in batch:
+                    cur = await tx.execute(
+                        """INSERT INTO inbound (channel, provider_key, sender, sender_hash, body,
+                               received_at) VALUES (?, ?, ?, ?, ?, ?)
+                           ON CONFLICT (channel, provider_key) DO NOTHING""",
+                        (
+                            arrival.channel,
+                            arrival.provider_key,
+                            seal(arrival.sender, "inbound.sender"),
+                            hash_(arrival.sender),
+                            seal(arrival.payload(), "inbound.body"),
+                            received_at,
+                        ),
+                    )
+                    results.append(cur.rowcount == 1)
+        except Exception as exc:
+            for _, _, future in batch:
+                if not future.done():
+                    future.set_exception(exc)
+            return
+        for (_, _, future), new in zip(batch, results, strict=True):
+            if not future.done():
+                future.set_result(new)
+        self._stored.set()
+        log.debug("committed %d inbound row(s)", len(batch))

@@ -1,0 +1,193 @@
+"""Delivering the outbox: paced per channel, retried with backoff, failures kept visible."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import logging
+import sqlite3
+import time
+
+from bot.channels import Channel, RecipientGone, RecipientOptedOut, SendError
+from bot.clock import Clock
+from bot.runtime import Runtime
+from storage.conversations import queue_message
+
+log = logging.getLogger("voorzorg.sender")
+
+BACKOFF_SECONDS = (5, 30, 120, 600, 1800)  # then the message is failed
+MAX_ATTEMPTS = len(BACKOFF_SECONDS) + 1
+# Provider statuses only move forward; a late "sent" never undoes "delivered".
+STATUS_RANK = {
+    "pending": 0,
+    "accepted": 1,
+    "queued": 1,
+    "sending": 1,
+    "sent": 2,
+    "delivered": 3,
+    "undelivered": 3,
+    "failed": 3,
+    "sandboxed": 3,
+    "read": 4,
+}
+
+
+class Sender:
+    def __init__(self, rt: Runtime, channels: dict[str, Channel], clock: Clock):
+        self.rt = rt
+        self.channels = channels
+        self.clock = clock
+        self.wake = asyncio.Event()
+        self._next_slot: dict[str, float] = {}
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                sent = await self.send_due()
+            except Exception:
+                log.exception("sending failed; retrying")
+                sent = 0
+            if sent:
+                continue
+            self.wake.clear()
+            waiter = asyncio.ensure_future(self.wake.wait())
+            stopper = asyncio.ensure_future(stop.wait())
+            await asyncio.wait({waiter, stopper}, timeout=1.0, return_when=asyncio.FIRST_COMPLETED)
+            waiter.cancel()
+            stopper.cancel()
+
+    async def send_due(self, limit: int = 100) -> int:
+        rows = await self.rt.db.fetchall(
+            """SELECT * FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?
+               ORDER BY id LIMIT ?""",
+            (self.clock.now().isoformat(), limit),
+        )
+        for row in rows:
+            await self.send_one(row)
+        return len(rows)
+
+    async def send_one(self, row: sqlite3.Row) -> None:
+        vault = self.rt.vault
+        channel = self.channels.get(row["channel"])
+        if channel is None:
+            await self._finish(row, "failed", error=f"no channel {row['channel']!r} configured")
+            return
+        await self._pace(channel)
+        choices = tuple(json.loads(vault.open(row["choices"], "outbox.choices") or "[]"))
+        try:
+            delivery = await channel.send(
+                vault.open(row["address"], "outbox.address") or "",
+                vault.open(row["body"], "outbox.body") or "",
+                choices,
+                row["id"],
+            )
+        except RecipientOptedOut as exc:
+            await self._finish(row, "failed", error=exc.reason, opt_out=True)
+        except RecipientGone as exc:
+            await self._finish(row, "failed", error=exc.reason, gone=True)
+        except SendError as exc:
+            await self._retry_or_fail(row, exc)
+        else:
+            await self._finish(row, delivery.status, provider_id=delivery.provider_id)
+
+    async def _pace(self, channel: Channel) -> None:
+        now = time.monotonic()
+        slot = max(now, self._next_slot.get(channel.name, now))
+        self._next_slot[channel.name] = slot + 1.0 / channel.messages_per_second
+        if slot > now:
+            await asyncio.sleep(slot - now)
+
+    async def _retry_or_fail(self, row: sqlite3.Row, exc: SendError) -> None:
+        attempts = row["attempts"] + 1
+        if not exc.retry or attempts >= MAX_ATTEMPTS:
+            await self._finish(row, "failed", error=exc.reason)
+            return
+        delay = exc.retry_after or BACKOFF_SECONDS[attempts - 1]
+        later = self.clock.now() + dt.timedelta(seconds=delay)
+        async with self.rt.db.transaction() as tx:
+            await tx.execute(
+                """UPDATE outbox SET attempts = ?, next_attempt_at = ?, error = ?, updated_at = ?
+                   WHERE id = ?""",
+                (attempts, later.isoformat(), exc.reason, self.clock.now().isoformat(), row["id"]),
+            )
+        log.warning("outbox %s: %s; retry %d in %ss", row["id"], exc.reason, attempts, delay)
+
+    async def _finish(
+        self,
+        row: sqlite3.Row,
+        status: str,
+        *,
+        provider_id: str | None = None,
+        error: str | None = None,
+        opt_out: bool = False,
+        gone: bool = False,
+    ) -> None:
+        now = self.clock.now()
+        async with self.rt.db.transaction() as tx:
+            await tx.execute(
+                """UPDATE outbox SET status = ?, provider_id = COALESCE(?, provider_id),
+                       attempts = attempts + 1, error = ?, updated_at = ? WHERE id = ?""",
+                (status, provider_id, error, now.isoformat(), row["id"]),
+            )
+            if opt_out and row["case_id"]:
+                await tx.execute(
+                    "UPDATE cases SET opted_out = 1, updated_at = ? WHERE id = ?",
+                    (now.isoformat(), row["case_id"]),
+                )
+            if gone and row["case_id"]:
+                await self._fall_back_to_sms(tx, row, now)
+        if error:
+            log.warning("outbox %s %s: %s", row["id"], status, error)
+
+    async def _fall_back_to_sms(self, tx, row: sqlite3.Row, now: dt.datetime) -> None:
+        vault = self.rt.vault
+        address = vault.open(row["address"], "outbox.address") or ""
+        await tx.execute(
+            "UPDATE channel_identities SET dead = 1 WHERE case_id = ? AND channel = ? "
+            "AND address_hash = ?",
+            (row["case_id"], row["channel"], vault.lookup_hash(address)),
+        )
+        async with tx.execute("SELECT phone FROM cases WHERE id = ?", (row["case_id"],)) as cur:
+            case = await cur.fetchone()
+        phone = vault.open(case["phone"], "cases.phone") if case else None
+        if phone and row["channel"] != "sms":
+            text = vault.open(row["body"], "outbox.body") or ""
+            await queue_message(tx, vault, row["case_id"], "sms", phone, text, (), now)
+            self.wake.set()
+
+
+async def apply_status(
+    rt: Runtime,
+    channel: str,
+    provider_id: str,
+    status: str,
+    error_code: str | None,
+    now: dt.datetime,
+) -> bool:
+    """A provider's delivery status; False when we never sent that message."""
+    async with rt.db.transaction() as tx:
+        async with tx.execute(
+            "SELECT id, case_id, status FROM outbox WHERE channel IN (?, ?) AND provider_id = ?",
+            (channel, "whatsapp" if channel == "sms" else channel, provider_id),
+        ) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            return False
+        if STATUS_RANK.get(status, 0) > STATUS_RANK.get(row["status"], 0):
+            await tx.execute(
+                "UPDATE outbox SET status = ?, error = COALESCE(?, error), updated_at = ? "
+                "WHERE id = ?",
+                (
+                    status,
+                    f"provider error {error_code}" if error_code else None,
+                    now.isoformat(),
+                    row["id"],
+                ),
+            )
+        if error_code == "21610" and row["case_id"]:
+            await tx.execute(
+                "UPDATE cases SET opted_out = 1, updated_at = ? WHERE id = ?",
+                (now.isoformat(), row["case_id"]),
+            )
+    return True

@@ -1,0 +1,109 @@
+"""The running service: runtime, channels, and the loops that move messages."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from bot.channels import SANDBOX_CHANNELS, Channel, SandboxChannel
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.inbound import Arrival, InboundWriter
+from bot.processing import Processor
+from bot.runtime import Runtime, open_runtime
+from bot.sender import Sender
+from bot.telegram_channel import WEBHOOK_PATH, TelegramChannel, make_bot
+from bot.twilio_channel import TwilioChannel
+from bot.webhooks import BadRequest, arrival_from_update
+
+log = logging.getLogger("voorzorg.service")
+TELEGRAM_UPDATES = ["message", "edited_message", "callback_query"]
+
+
+class Service:
+    def __init__(self, settings: Settings, clock: Clock | None = None):
+        self.settings = settings
+        self.clock = clock or SystemClock()
+        self._stop = asyncio.Event()
+        self._tasks: list[asyncio.Task] = []
+        self._exit = contextlib.AsyncExitStack()
+
+    async def start(self) -> None:
+        self.rt: Runtime = await self._exit.enter_async_context(open_runtime(self.settings))
+        self.channels = await self._channels()
+        stored = asyncio.Event()
+        self.writer = InboundWriter(self.rt.db, self.rt.vault, stored)
+        telegram = self.channels.get("telegram")
+        on_button = telegram.answer_button if isinstance(telegram, TelegramChannel) else None
+        self.processor = Processor(self.rt, self.clock, stored, on_button)
+        self.sender = Sender(self.rt, self.channels, self.clock)
+        self.processor.after = self.sender.wake.set
+        self._tasks = [
+            asyncio.create_task(self.writer.run(), name="inbound-writer"),
+            asyncio.create_task(self.processor.run(self._stop), name="processor"),
+            asyncio.create_task(self.sender.run(self._stop), name="sender"),
+        ]
+        if isinstance(telegram, TelegramChannel):
+            await self._telegram_inbound(telegram)
+        log.info("service started (sandbox=%s)", self.settings.sandbox)
+
+    async def stop(self) -> None:
+        """Finish in-flight work, then close channels and the database."""
+        await self.writer.close()
+        self._stop.set()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        for channel in self.channels.values():
+            await channel.close()
+        await self._exit.aclose()
+        log.info("service stopped")
+
+    async def store(self, arrival: Arrival) -> bool:
+        new = await self.writer.store(arrival, self.clock.now().isoformat())
+        return new
+
+    async def _channels(self) -> dict[str, Channel]:
+        s = self.settings
+        channels: dict[str, Channel] = {name: SandboxChannel(name) for name in SANDBOX_CHANNELS}
+        for name in ("sms", "whatsapp"):
+            channels[name] = (
+                TwilioChannel(s, name, s.sms_per_second)
+                if s.twilio_enabled
+                else SandboxChannel(name)
+            )
+        if s.telegram_enabled:
+            bot = make_bot(s)
+            await bot.initialize()
+            channels["telegram"] = TelegramChannel(bot)
+        else:
+            channels["telegram"] = SandboxChannel("telegram")
+        return channels
+
+    async def _telegram_inbound(self, telegram: TelegramChannel) -> None:
+        if self.settings.telegram_mode == "webhook":
+            await telegram.bot.set_webhook(
+                url=self.settings.public_url + WEBHOOK_PATH,
+                secret_token=self.settings.telegram_webhook_secret,
+                allowed_updates=TELEGRAM_UPDATES,
+            )
+        else:
+            self._tasks.append(asyncio.create_task(self._poll(telegram), name="telegram-poll"))
+
+    async def _poll(self, telegram: TelegramChannel) -> None:
+        """Local development without a public URL: fetch updates instead of receiving them."""
+        await telegram.bot.delete_webhook()
+        offset = None
+        while not self._stop.is_set():
+            try:
+                updates = await telegram.bot.get_updates(
+                    offset=offset, timeout=10, allowed_updates=TELEGRAM_UPDATES
+                )
+            except Exception:
+                log.exception("telegram polling failed; retrying")
+                await asyncio.sleep(5)
+                continue
+            for update in updates:
+                offset = update.update_id + 1
+                with contextlib.suppress(BadRequest, KeyError, TypeError):
+                    if arrival := arrival_from_update(update.to_dict()):
+                        await self.store(arrival)
