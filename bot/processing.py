@@ -62,6 +62,7 @@ class Processor:
             await asyncio.wait({waiter, stopper}, timeout=1.0, return_when=asyncio.FIRST_COMPLETED)
             waiter.cancel()
             stopper.cancel()
+        await self.process_pending()  # what was acknowledged before shutdown is handled now
 
     async def process_pending(self, limit: int = 200) -> int:
         rows = await self.rt.db.fetchall(

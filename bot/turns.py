@@ -13,6 +13,7 @@ import aiosqlite
 
 from bot.runtime import Runtime
 from conversations import engine
+from conversations.matching import match_keyword
 from conversations.state import Facts, Outcome
 from storage.cases import Case
 from storage.conversations import load_state, save_outcome
@@ -83,14 +84,17 @@ async def receive(
     state = await load_state(tx, rt.vault, case.id)
     script = rt.scripts[DEFAULT_SCRIPT]
     facts = await facts_for(tx, case)
+    opened: list[int] = []
     if state is None:
         opening = engine.begin(script, facts, now, case.language)
-        await _save(tx, rt, case, opening, channel, address, now)
+        opened = await _save(tx, rt, case, opening, channel, address, now)
+        if match_keyword(text, script.keyword_forms()) is None:
+            return opened  # they wrote first: open the conversation, do not grade a reply
         state = opening.state
     if case.opted_out and not state.opted_out:
         state = state.evolve(opted_out=True)  # the carrier told us (Twilio 21610)
     outcome = engine.reply(state, script, text, facts, now)
-    return await _save(tx, rt, case, outcome, channel, address, now)
+    return opened + await _save(tx, rt, case, outcome, channel, address, now)
 
 
 async def _save(tx, rt: Runtime, case: Case, outcome: Outcome, channel, address, now) -> list[int]:

@@ -1,0 +1,158 @@
+"""SMS and WhatsApp end to end: signed webhooks in, the real Twilio SDK out to a fake."""
+
+import signal
+
+import httpx
+
+SAM = "+31622334455"
+
+
+def test_a_known_number_gets_the_opening_and_the_conversation_goes_on(service, twilio):
+    assert service.sms(SAM, "hallo", "SM1").status_code == 200
+    opening = twilio.wait_for(2)
+    assert [m["To"] for m in opening] == [SAM, SAM]
+    assert opening[0]["Body"].startswith("Gemeente Venlo: Hallo Sam.")
+    assert opening[1]["Body"].startswith("Eerst een vraag. Bent u Sam?")
+    assert opening[0]["StatusCallback"] == service.url + "/webhooks/twilio/status"
+    assert opening[0]["From"] == "+3197010000000"
+    service.sms(SAM, "ja", "SM2")
+    replies = twilio.wait_for(5)
+    assert replies[2]["Body"].startswith("Dank u, Sam.")
+
+
+def test_the_webhook_answers_only_after_storing(service):
+    response = service.sms(SAM, "hallo", "SM1")
+    assert response.headers["content-type"].startswith("text/xml")
+    assert service.query("SELECT provider_key FROM inbound") == [("SM1",)]
+
+
+def test_forged_and_missing_signatures_are_refused(service, twilio):
+    params = {"MessageSid": "SM9", "From": SAM, "Body": "STOP"}
+    assert service.post_twilio("/webhooks/twilio", params, signature="forged").status_code == 403
+    unsigned = httpx.post(service.url + "/webhooks/twilio", data=params)
+    assert unsigned.status_code == 403
+    signed_for_other_url = service.post_twilio("/webhooks/twilio/status", params)
+    assert signed_for_other_url.status_code == 400  # status webhook needs MessageStatus
+    assert service.query("SELECT count(*) FROM inbound") == [(0,)]
+
+
+def test_the_same_message_sid_three_times_is_processed_once(service, twilio):
+    for _ in range(3):
+        assert service.sms(SAM, "hallo", "SM-dup").status_code == 200
+    twilio.wait_for(2)
+    assert service.wait_until("SELECT count(*) FROM outbox", [(2,)]) == [(2,)]
+    assert service.query("SELECT count(*) FROM inbound") == [(1,)]
+
+
+def test_an_unknown_number_is_asked_for_the_invite_code_and_nothing_else(service, twilio):
+    service.sms("+31611112222", "hoi wie is dit", "SM1")
+    (reply,) = twilio.wait_for(1)
+    assert reply["To"] == "+31611112222"
+    assert reply["Body"] == (
+        "Voorzorg: wij kennen dit nummer nog niet. Stuur de code uit uw brief.\n\n"
+        "Voorzorg: we do not know this number yet. Please send the code from your letter."
+    )
+    code = service.cli("case", "export", "ZM-2").stdout.split('"invite_code": "')[1][:6]
+    service.sms("+31611112222", code.lower(), "SM2")
+    replies = twilio.wait_for(3)
+    assert replies[1]["Body"].startswith("Gemeente Venlo: Hello Alex.") or replies[1]["Body"].startswith(
+        "Zorg- en Veiligheidshuis Noord- en Midden-Limburg: Hello Alex."
+    )
+
+
+def test_wrong_codes_lock_out_after_five_tries(service, twilio):
+    for n in range(7):
+        service.sms("+31611113333", "ABCDEF", f"SM{n}")
+    twilio.wait_for(5)
+    service.wait_until("SELECT count(*) FROM inbound WHERE processed_at IS NULL", [(0,)])
+    bodies = [m["Body"] for m in twilio.messages]
+    assert len(bodies) == 5
+    assert bodies[0].startswith("Voorzorg: deze code kennen wij niet.")
+    assert bodies[-1].startswith("Voorzorg: te veel pogingen. Bel het nummer op uw brief.")
+
+
+def test_whatsapp_is_a_separate_identity_unless_configured(service, twilio):
+    service.sms(f"whatsapp:{SAM}", "hallo", "SM1")
+    (reply,) = twilio.wait_for(1)
+    assert reply["To"] == f"whatsapp:{SAM}"
+    assert reply["From"] == "whatsapp:+3197010000000"
+    assert reply["Body"].startswith("Voorzorg: wij kennen dit nummer nog niet.")
+
+
+def test_delivery_statuses_only_move_forward(service, twilio):
+    service.sms(SAM, "hallo", "SM1")
+    first, _ = twilio.wait_for(2)
+    status = "/webhooks/twilio/status"
+    assert service.post_twilio(status, {"MessageSid": first["sid"], "MessageStatus": "delivered"}).status_code == 204
+    assert service.post_twilio(status, {"MessageSid": first["sid"], "MessageStatus": "sent"}).status_code == 204
+    assert service.query("SELECT status FROM outbox WHERE provider_id = ?", first["sid"]) == [("delivered",)]
+    unknown = service.post_twilio(status, {"MessageSid": "SMnever", "MessageStatus": "delivered"})
+    assert unknown.status_code == 204
+
+
+def test_carrier_opt_out_marks_the_case(service, twilio):
+    twilio.fail_next(400, code=21610)
+    service.sms(SAM, "hallo", "SM1")
+    twilio.wait_for(2, accepted=True)
+    assert service.wait_until("SELECT opted_out FROM cases WHERE reference = 'ZM-1'", [(1,)]) == [(1,)]
+    assert service.query("SELECT status, error FROM outbox ORDER BY id LIMIT 1") == [
+        ("failed", "twilio 21610: recipient opted out")
+    ]
+
+
+def test_stop_by_sms_opts_out_and_start_comes_back(service, twilio):
+    service.sms(SAM, "hallo", "SM1")
+    twilio.wait_for(2)
+    service.sms(SAM, "STOPPEN", "SM2", OptOutType="STOP")
+    (confirm,) = twilio.wait_for(3)[2:]
+    assert "U krijgt geen berichten meer van ons" in confirm["Body"]
+    assert service.query("SELECT opted_out FROM cases WHERE reference = 'ZM-1'") == [(1,)]
+    service.sms(SAM, "START", "SM3", OptOutType="START")
+    assert "Welkom terug" in twilio.wait_for(4)[3]["Body"]
+    assert service.wait_until("SELECT opted_out FROM cases WHERE reference = 'ZM-1'", [(0,)]) == [(0,)]
+
+
+def test_media_without_text_gets_a_polite_ask_for_text(service, twilio):
+    service.sms(SAM, "hallo", "SM1")
+    twilio.wait_for(2)
+    service.sms(SAM, "", "SM2", NumMedia="1", MediaUrl0="https://example.invalid/x.jpg")
+    assert twilio.wait_for(3)[2]["Body"] == (
+        "Stuur uw antwoord als tekst. Foto's, stickers en spraakberichten kunnen wij niet lezen."
+    )
+
+
+def test_bad_bodies_get_clear_answers(service):
+    url = service.url + "/webhooks/twilio"
+    bad_utf8 = httpx.post(url, content=b"Body=%FF%FE&From=%2B31622334455&MessageSid=SMx",
+                          headers={"content-type": "application/x-www-form-urlencoded"})
+    assert bad_utf8.status_code == 400
+    huge = httpx.post(url, content=b"Body=" + b"x" * 100_000,
+                      headers={"content-type": "application/x-www-form-urlencoded"})
+    assert huge.status_code == 413
+    assert service.query("SELECT count(*) FROM inbound") == [(0,)]
+
+
+def test_five_thousand_characters_are_taken_in(service, twilio):
+    service.sms(SAM, "hallo", "SM1")
+    twilio.wait_for(2)
+    assert service.sms(SAM, "x" * 5000, "SM2").status_code == 200
+    assert "Sorry, dat begreep ik niet." in twilio.wait_for(3)[2]["Body"]
+
+
+def test_kill_9_after_the_ack_then_restart_processes_exactly_once(service, twilio):
+    assert service.sms(SAM, "hallo", "SM-crash").status_code == 200
+    service.stop(signal.SIGKILL)
+    service.start()
+    service.wait_until("SELECT count(*) FROM inbound WHERE processed_at IS NULL", [(0,)])
+    assert service.wait_until("SELECT count(*) FROM outbox", [(2,)]) == [(2,)]
+    twilio.wait_for(2)
+    assert service.query("SELECT count(*) FROM outbox WHERE status = 'pending'") == [(0,)]
+
+
+def test_graceful_shutdown(service, twilio):
+    service.sms(SAM, "hallo", "SM1")
+    # uvicorn shuts down cleanly, then re-raises SIGTERM so the exit status tells why.
+    assert service.stop(signal.SIGTERM) in (0, -signal.SIGTERM)
+    log = service.log.read_text()
+    assert "Application shutdown complete" in log and "service stopped" in log
+    assert service.query("SELECT count(*) FROM inbound WHERE processed_at IS NULL") == [(0,)]
