@@ -117,7 +117,7 @@ async def telegram_update(request: Request) -> Response:
         arrival = arrival_from_update(update)
     except BadRequest as exc:
         return refuse(exc, "telegram")
-    except (ValueError, TypeError, AttributeError):
+    except (ValueError, TypeError, AttributeError, KeyError):
         return refuse(BadRequest(400, "malformed update"), "telegram")
     if arrival is not None:
         await app.store(arrival)

@@ -31,8 +31,11 @@ class Running:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {
-            **{k: v for k, v in os.environ.items()
-               if not k.startswith(("VOORZORG_", "TWILIO_", "TELEGRAM_", "SMTP_"))},
+            **{
+                k: v
+                for k, v in os.environ.items()
+                if not k.startswith(("VOORZORG_", "TWILIO_", "TELEGRAM_", "SMTP_"))
+            },
             "VOORZORG_SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
             "VOORZORG_PUBLIC_URL": self.url,
             "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
@@ -52,8 +55,15 @@ class Running:
         self.cli("import", str(cohort), "--now", NOW)
 
     def cli(self, *args: str, stdin: str = "") -> subprocess.CompletedProcess:
-        done = subprocess.run([VOORZORG, "--db", str(self.db), *args], input=stdin, text=True,
-                              capture_output=True, env=self.env, timeout=60, check=False)
+        done = subprocess.run(
+            [VOORZORG, "--db", str(self.db), *args],
+            input=stdin,
+            text=True,
+            capture_output=True,
+            env=self.env,
+            timeout=60,
+            check=False,
+        )
         assert done.returncode == 0, done.stderr
         return done
 
@@ -61,7 +71,9 @@ class Running:
         with self.log.open("a") as log:
             self.process = subprocess.Popen(
                 [VOORZORG, "--db", str(self.db), "serve", "--port", str(self.port)],
-                env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
             )
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
@@ -81,8 +93,14 @@ class Running:
         return self.process.wait(timeout=20)
 
     def sms(self, sender: str, body: str, sid: str, **extra: str) -> httpx.Response:
-        params = {"MessageSid": sid, "From": sender, "To": "+3197010000000", "Body": body,
-                  "NumMedia": "0", **extra}
+        params = {
+            "MessageSid": sid,
+            "From": sender,
+            "To": "+3197010000000",
+            "Body": body,
+            "NumMedia": "0",
+            **extra,
+        }
         return self.post_twilio("/webhooks/twilio", params)
 
     def post_twilio(self, path: str, params: dict[str, str], signature: str | None = None):
@@ -91,8 +109,11 @@ class Running:
         return httpx.post(self.url + path, data=params, headers={"X-Twilio-Signature": signature})
 
     def telegram(self, update: dict, secret: str = TELEGRAM_SECRET) -> httpx.Response:
-        return httpx.post(self.url + "/webhooks/telegram", json=update,
-                          headers={"X-Telegram-Bot-Api-Secret-Token": secret})
+        return httpx.post(
+            self.url + "/webhooks/telegram",
+            json=update,
+            headers={"X-Telegram-Bot-Api-Secret-Token": secret},
+        )
 
     def query(self, sql: str, *params) -> list[tuple]:
         with sqlite3.connect(self.db, timeout=10) as conn:

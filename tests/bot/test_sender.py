@@ -1,0 +1,100 @@
+"""The sender retries what can succeed later, fails visibly what cannot, and paces itself."""
+
+import datetime as dt
+import pytest
+
+from bot.clock import FakeClock
+from bot.config import load_settings
+from bot.runtime import open_runtime
+from bot.sender import BACKOFF_SECONDS, MAX_ATTEMPTS, Sender
+from bot.twilio_channel import TwilioChannel
+from storage.conversations import queue_message
+
+START = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+async def sending(tmp_path, twilio):
+    settings = load_settings(
+        db=str(tmp_path / "v.db"),
+        environ={
+            "VOORZORG_SECRET_KEY": "s" * 40,
+            "TWILIO_ACCOUNT_SID": "AC" + "1" * 32,
+            "TWILIO_AUTH_TOKEN": "token",
+            "TWILIO_FROM": "+3197010000000",
+            "TWILIO_API_URL": twilio.url,
+        },
+    )
+    async with open_runtime(settings) as rt:
+        clock = FakeClock(START)
+        channel = TwilioChannel(settings, "sms", messages_per_second=1000)
+        sender = Sender(rt, {"sms": channel}, clock)
+        async with rt.db.transaction() as tx:
+            await queue_message(tx, rt.vault, None, "sms", "+31622334455", "Hallo", (), START)
+        yield rt, clock, sender
+        await channel.close()
+
+
+async def outbox(rt):
+    return [
+        tuple(r)
+        for r in await rt.db.fetchall("SELECT status, attempts, next_attempt_at, error FROM outbox")
+    ]
+
+
+async def test_a_server_error_is_retried_after_backoff(sending, twilio):
+    rt, clock, sender = sending
+    twilio.fail_next(500)
+    assert await sender.send_due() == 1
+    retry_at = (START + dt.timedelta(seconds=BACKOFF_SECONDS[0])).isoformat()
+    assert await outbox(rt) == [("pending", 1, retry_at, "twilio http 500")]
+    assert await sender.send_due() == 0  # not yet due
+    clock.advance(seconds=BACKOFF_SECONDS[0])
+    assert await sender.send_due() == 1
+    assert (await outbox(rt))[0][:2] == ("queued", 2)
+    assert [m["Body"] for m in twilio.messages] == ["Hallo"]
+
+
+async def test_too_many_requests_is_retried(sending, twilio):
+    rt, clock, sender = sending
+    twilio.fail_next(429)
+    await sender.send_due()
+    assert (await outbox(rt))[0][0] == "pending"
+
+
+async def test_after_the_last_attempt_the_message_is_failed_and_visible(sending, twilio):
+    rt, clock, sender = sending
+    for _ in range(MAX_ATTEMPTS):
+        twilio.fail_next(503)
+    for _ in range(MAX_ATTEMPTS):
+        await sender.send_due()
+        clock.advance(hours=1)
+    [(status, attempts, _, error)] = await outbox(rt)
+    assert (status, attempts, error) == ("failed", MAX_ATTEMPTS, "twilio http 503")
+    assert await sender.send_due() == 0
+    assert twilio.messages == []
+
+
+async def test_a_permanent_error_is_not_retried(sending, twilio):
+    rt, clock, sender = sending
+    twilio.fail_next(400, code=21211)  # invalid 'To' number
+    await sender.send_due()
+    assert [r[:2] for r in await outbox(rt)] == [("failed", 1)]
+
+
+async def test_messages_are_paced_per_channel(sending, monkeypatch):
+    rt, clock, sender = sending
+    waits = []
+
+    async def fake_sleep(seconds):
+        waits.append(seconds)
+
+    monkeypatch.setattr("bot.sender.asyncio.sleep", fake_sleep)
+    sender.channels["sms"].messages_per_second = 2.0
+    async with rt.db.transaction() as tx:
+        for n in range(3):
+            await queue_message(tx, rt.vault, None, "sms", "+31622334455", f"m{n}", (), START)
+    assert await sender.send_due() == 4
+    # Four messages at two a second: the first goes at once, the others get slots half a
+    # second apart (measured from a clock that the fake sleep does not move).
+    assert waits == pytest.approx([0.5, 1.0, 1.5], abs=0.05)
