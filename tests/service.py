@@ -26,7 +26,9 @@ ZM-2,Alex,,Roermond,2027-01-21,PI Roermond,en
 class Running:
     """`voorzorg serve` in a subprocess; survives kill -9 and restart on the same database."""
 
-    def __init__(self, tmp: Path, twilio: FakeTwilio, telegram: FakeTelegram, **env: str):
+    def __init__(
+        self, tmp: Path, twilio: FakeTwilio | None, telegram: FakeTelegram | None, **env: str
+    ):
         self.db = tmp / "var" / "voorzorg.db"
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -38,15 +40,25 @@ class Running:
             },
             "VOORZORG_SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
             "VOORZORG_PUBLIC_URL": self.url,
-            "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
-            "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-            "TWILIO_FROM": "+3197010000000",
-            "TWILIO_API_URL": twilio.url,
-            "TELEGRAM_BOT_TOKEN": "4242:fake-token",
-            "TELEGRAM_WEBHOOK_SECRET": TELEGRAM_SECRET,
-            "TELEGRAM_API_URL": telegram.url,
             **env,
         }
+        if twilio is not None:
+            self.env.update(
+                {
+                    "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
+                    "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+                    "TWILIO_FROM": "+3197010000000",
+                    "TWILIO_API_URL": twilio.url,
+                }
+            )
+        if telegram is not None:
+            self.env.update(
+                {
+                    "TELEGRAM_BOT_TOKEN": "4242:fake-token",
+                    "TELEGRAM_WEBHOOK_SECRET": TELEGRAM_SECRET,
+                    "TELEGRAM_API_URL": telegram.url,
+                }
+            )
         self.log = tmp / "serve.log"
         self.process: subprocess.Popen | None = None
         cohort = tmp / "cohort.csv"

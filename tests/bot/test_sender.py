@@ -1,6 +1,7 @@
 """The sender retries what can succeed later, fails visibly what cannot, and paces itself."""
 
 import datetime as dt
+
 import pytest
 
 from bot.clock import FakeClock
