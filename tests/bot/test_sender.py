@@ -57,7 +57,7 @@ async def test_a_server_error_is_retried_after_backoff(sending, twilio):
 
 
 async def test_too_many_requests_is_retried(sending, twilio):
-    rt, clock, sender = sending
+    rt, _clock, sender = sending
     twilio.fail_next(429)
     await sender.send_due()
     assert (await outbox(rt))[0][0] == "pending"
@@ -77,14 +77,14 @@ async def test_after_the_last_attempt_the_message_is_failed_and_visible(sending,
 
 
 async def test_a_permanent_error_is_not_retried(sending, twilio):
-    rt, clock, sender = sending
+    rt, _clock, sender = sending
     twilio.fail_next(400, code=21211)  # invalid 'To' number
     await sender.send_due()
     assert [r[:2] for r in await outbox(rt)] == [("failed", 1)]
 
 
 async def test_messages_are_paced_per_channel(sending, monkeypatch):
-    rt, clock, sender = sending
+    rt, _clock, sender = sending
     waits = []
 
     async def fake_sleep(seconds):
