@@ -17,8 +17,10 @@ FLAGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def browser():
+    """Per test: Playwright's sync API runs its own event loop, which must not outlive the
+    test, or pytest-asyncio's tests after it cannot start theirs."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: run ./test, which installs Debian's chromium")
     with sync_playwright() as p:
