@@ -39,24 +39,36 @@ def parse_payload(raw: str) -> dict[str, Any]:
 
 
 class InboundWriter:
-    """Commits arrivals in groups: requests that arrive together share one transaction."""
+    """Commits arrivals in groups: requests that arrive together share one transaction.
+
+    A redelivered provider key is ignored by the unique index; processing happens later,
+    so the webhook only waits for the commit.
+    """
 
     def __init__(self, db: Database, vault: Vault, stored: asyncio.Event):
         self._db = db
         self._vault = vault
         self._stored = stored
-        self._queue: list[tuple[Arrival, str, asyncio.Future[bool]]] = []
+        self._queue: list[tuple[tuple, asyncio.Future[None]]] = []
         self._wakeup = asyncio.Event()
         self._closed = False
 
-    async def store(self, arrival: Arrival, received_at: str) -> bool:
-        """True when stored now, False when this provider key was stored before."""
+    async def store(self, arrival: Arrival, received_at: str) -> None:
         if self._closed:
             raise RuntimeError("the inbound writer is shut down")
-        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-        self._queue.append((arrival, received_at, future))
+        seal = self._vault.seal
+        row = (
+            arrival.channel,
+            arrival.provider_key,
+            seal(arrival.sender, "inbound.sender"),
+            self._vault.lookup_hash(arrival.sender),
+            seal(arrival.payload(), "inbound.body"),
+            received_at,
+        )
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._queue.append((row, future))
         self._wakeup.set()
-        return await future
+        await future
 
     async def run(self) -> None:
         while not (self._closed and not self._queue):
@@ -70,33 +82,22 @@ class InboundWriter:
         self._closed = True
         self._wakeup.set()
 
-    async def _commit(self, batch: list[tuple[Arrival, str, asyncio.Future[bool]]]) -> None:
-        seal, hash_ = self._vault.seal, self._vault.lookup_hash
+    async def _commit(self, batch: list[tuple[tuple, asyncio.Future[None]]]) -> None:
         try:
-            results = []
             async with self._db.transaction() as tx:
-                for arrival, received_at, _ in batch:
-                    cur = await tx.execute(
-                        """INSERT INTO inbound (channel, provider_key, sender, sender_hash, body,
-                               received_at) VALUES (?, ?, ?, ?, ?, ?)
-                           ON CONFLICT (channel, provider_key) DO NOTHING""",
-                        (
-                            arrival.channel,
-                            arrival.provider_key,
-                            seal(arrival.sender, "inbound.sender"),
-                            hash_(arrival.sender),
-                            seal(arrival.payload(), "inbound.body"),
-                            received_at,
-                        ),
-                    )
-                    results.append(cur.rowcount == 1)
+                await tx.executemany(
+                    """INSERT INTO inbound (channel, provider_key, sender, sender_hash, body,
+                           received_at) VALUES (?, ?, ?, ?, ?, ?)
+                       ON CONFLICT (channel, provider_key) DO NOTHING""",
+                    [row for row, _ in batch],
+                )
         except Exception as exc:
-            for _, _, future in batch:
+            for _, future in batch:
                 if not future.done():
                     future.set_exception(exc)
             return
-        for (_, _, future), new in zip(batch, results, strict=True):
+        for _, future in batch:
             if not future.done():
-                future.set_result(new)
+                future.set_result(None)
         self._stored.set()
         log.debug("committed %d inbound row(s)", len(batch))

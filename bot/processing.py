@@ -18,9 +18,11 @@ from bot.runtime import Runtime
 from locales import both, gettext
 from storage.cases import INVITE_ALPHABET, INVITE_LENGTH, Case, get_case
 from storage.conversations import queue_message
+from storage.db import fetchone
 
 log = logging.getLogger("voorzorg.processing")
 
+BATCH = 25  # arrivals per transaction: one fsync, short enough to let acks in
 MAX_FAILURES = 5  # wrong codes or unknown messages per address per window
 FAILURE_WINDOW = dt.timedelta(hours=24)
 UNKNOWN_SENDER = "Voorzorg: we do not know this number yet. Please send the code from your letter."
@@ -64,54 +66,66 @@ class Processor:
             stopper.cancel()
         await self.process_pending()  # what was acknowledged before shutdown is handled now
 
-    async def process_pending(self, limit: int = 200) -> int:
+    async def process_pending(self, limit: int = BATCH) -> int:
+        """Process a batch in one transaction (one fsync), a savepoint per arrival."""
         rows = await self.rt.db.fetchall(
             "SELECT * FROM inbound WHERE processed_at IS NULL ORDER BY id LIMIT ?", (limit,)
         )
-        for row in rows:
-            await self.process(row)
+        if not rows:
+            return 0
+        async with self.rt.db.transaction() as tx:
+            buttons = [await self._process_one(tx, row) for row in rows]
+        self.after()
+        if self.on_button:
+            for button in filter(None, buttons):
+                await self.on_button(button)
         return len(rows)
 
-    async def process(self, row: sqlite3.Row) -> list[int]:
+    async def _process_one(self, tx: aiosqlite.Connection, row: sqlite3.Row) -> str | None:
+        """Returns the Telegram button press to acknowledge, if any."""
         vault = self.rt.vault
-        payload = parse_payload(vault.open(row["body"], "inbound.body") or "{}")
-        sender = vault.open(row["sender"], "inbound.sender") or ""
         now = self.clock.now()
-        async with self.rt.db.transaction() as tx:
-            async with tx.execute(
-                "SELECT processed_at FROM inbound WHERE id = ?", (row["id"],)
-            ) as c:
-                if (await c.fetchone())["processed_at"] is not None:
-                    return []  # another worker got here first
+        await tx.execute("SAVEPOINT arrival")
+        try:
+            payload = parse_payload(vault.open(row["body"], "inbound.body") or "{}")
+            sender = vault.open(row["sender"], "inbound.sender") or ""
             case = await self._identify(tx, row["channel"], sender, row["sender_hash"])
-            ids = await self._respond(
-                tx, case, row["channel"], sender, row["sender_hash"], payload, now
-            )
-            await tx.execute(
-                "UPDATE inbound SET processed_at = ?, case_id = ? WHERE id = ?",
+            await self._respond(tx, case, row["channel"], sender, row["sender_hash"], payload, now)
+            done = await tx.execute(
+                """UPDATE inbound SET processed_at = ?, case_id = ?
+                   WHERE id = ? AND processed_at IS NULL""",
                 (now.isoformat(), case.id if case else None, row["id"]),
             )
-        self.after()
-        if payload.get("button_id") and self.on_button:
-            await self.on_button(payload["button_id"])
-        return ids
+            if done.rowcount == 0:  # another worker got here first
+                await tx.execute("ROLLBACK TO arrival")
+                payload = {}
+        except Exception as exc:
+            await tx.execute("ROLLBACK TO arrival")
+            log.exception("inbound %s could not be processed", row["id"])
+            await tx.execute(
+                "UPDATE inbound SET processed_at = ?, error = ? WHERE id = ?",
+                (now.isoformat(), type(exc).__name__, row["id"]),
+            )
+            payload = {}
+        await tx.execute("RELEASE arrival")
+        return payload.get("button_id")
 
     async def _identify(self, tx, channel: str, sender: str, sender_hash: str) -> Case | None:
-        async with tx.execute(
+        bound = await fetchone(
+            tx,
             """SELECT case_id FROM channel_identities WHERE channel = ? AND address_hash = ?
                AND dead = 0 ORDER BY id DESC LIMIT 1""",
             (channel, sender_hash),
-        ) as cur:
-            bound = await cur.fetchone()
+        )
         if bound:
             return await get_case(self.rt.db, self.rt.vault, case_id=bound[0])
         phone = _phone_of(self.rt.settings, channel, sender)
         if phone:
-            async with tx.execute(
+            found = await fetchone(
+                tx,
                 "SELECT id FROM cases WHERE phone_hash = ? ORDER BY report_date DESC, id DESC",
                 (self.rt.vault.lookup_hash(phone),),
-            ) as cur:
-                found = await cur.fetchone()
+            )
             if found:
                 return await get_case(self.rt.db, self.rt.vault, case_id=found[0])
         return None
@@ -183,11 +197,11 @@ async def bind(
 async def _failures(
     tx: aiosqlite.Connection, channel: str, address_hash: str, now: dt.datetime
 ) -> int:
-    async with tx.execute(
+    row = await fetchone(
+        tx,
         "SELECT failures, window_start FROM code_attempts WHERE channel = ? AND address_hash = ?",
         (channel, address_hash),
-    ) as cur:
-        row = await cur.fetchone()
+    )
     if row is None or dt.datetime.fromisoformat(row[1]) + FAILURE_WINDOW < now:
         return 0
     return int(row[0])

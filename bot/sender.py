@@ -8,11 +8,13 @@ import json
 import logging
 import sqlite3
 import time
+from dataclasses import dataclass
 
 from bot.channels import Channel, RecipientGone, RecipientOptedOut, SendError
 from bot.clock import Clock
 from bot.runtime import Runtime
 from storage.conversations import queue_message
+from storage.db import fetchone
 
 log = logging.getLogger("voorzorg.sender")
 
@@ -33,15 +35,30 @@ STATUS_RANK = {
 }
 
 
+@dataclass(frozen=True)
+class Attempt:
+    """What one try at sending came to; recorded together with the others of its batch."""
+
+    row: sqlite3.Row
+    status: str  # a provider status, "failed", or "pending" to retry at `retry_at`
+    provider_id: str | None = None
+    error: str | None = None
+    retry_at: dt.datetime | None = None
+    opt_out: bool = False
+    gone: bool = False
+
+
 class Sender:
     def __init__(self, rt: Runtime, channels: dict[str, Channel], clock: Clock):
         self.rt = rt
         self.channels = channels
         self.clock = clock
         self.wake = asyncio.Event()
+        self.stopping = asyncio.Event()
         self._next_slot: dict[str, float] = {}
 
     async def run(self, stop: asyncio.Event) -> None:
+        self.stopping = stop
         while not stop.is_set():
             try:
                 sent = await self.send_due()
@@ -58,21 +75,33 @@ class Sender:
             stopper.cancel()
 
     async def send_due(self, limit: int = 100) -> int:
+        """Send what is due, then record every result in one transaction."""
         rows = await self.rt.db.fetchall(
             """SELECT * FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?
                ORDER BY id LIMIT ?""",
             (self.clock.now().isoformat(), limit),
         )
+        if not rows:
+            return 0
+        attempts = []
         for row in rows:
-            await self.send_one(row)
-        return len(rows)
+            if self.stopping.is_set():
+                break  # shutting down: what is left stays pending for the next start
+            attempts.append(await self.attempt(row))
+        now = self.clock.now()
+        async with self.rt.db.transaction() as tx:
+            for attempt in attempts:
+                await self._record(tx, attempt, now)
+        for a in attempts:
+            if a.error:
+                log.warning("outbox %s %s: %s", a.row["id"], a.status, a.error)
+        return len(attempts)
 
-    async def send_one(self, row: sqlite3.Row) -> None:
+    async def attempt(self, row: sqlite3.Row) -> Attempt:
         vault = self.rt.vault
         channel = self.channels.get(row["channel"])
         if channel is None:
-            await self._finish(row, "failed", error=f"no channel {row['channel']!r} configured")
-            return
+            return Attempt(row, "failed", error=f"no channel {row['channel']!r} configured")
         await self._pace(channel)
         choices = tuple(json.loads(vault.open(row["choices"], "outbox.choices") or "[]"))
         try:
@@ -83,13 +112,12 @@ class Sender:
                 row["id"],
             )
         except RecipientOptedOut as exc:
-            await self._finish(row, "failed", error=exc.reason, opt_out=True)
+            return Attempt(row, "failed", error=exc.reason, opt_out=True)
         except RecipientGone as exc:
-            await self._finish(row, "failed", error=exc.reason, gone=True)
+            return Attempt(row, "failed", error=exc.reason, gone=True)
         except SendError as exc:
-            await self._retry_or_fail(row, exc)
-        else:
-            await self._finish(row, delivery.status, provider_id=delivery.provider_id)
+            return self._retry_or_fail(row, exc)
+        return Attempt(row, delivery.status, provider_id=delivery.provider_id)
 
     async def _pace(self, channel: Channel) -> None:
         now = time.monotonic()
@@ -98,47 +126,36 @@ class Sender:
         if slot > now:
             await asyncio.sleep(slot - now)
 
-    async def _retry_or_fail(self, row: sqlite3.Row, exc: SendError) -> None:
+    def _retry_or_fail(self, row: sqlite3.Row, exc: SendError) -> Attempt:
         attempts = row["attempts"] + 1
         if not exc.retry or attempts >= MAX_ATTEMPTS:
-            await self._finish(row, "failed", error=exc.reason)
-            return
+            return Attempt(row, "failed", error=exc.reason)
         delay = exc.retry_after or BACKOFF_SECONDS[attempts - 1]
         later = self.clock.now() + dt.timedelta(seconds=delay)
-        async with self.rt.db.transaction() as tx:
-            await tx.execute(
-                """UPDATE outbox SET attempts = ?, next_attempt_at = ?, error = ?, updated_at = ?
-                   WHERE id = ?""",
-                (attempts, later.isoformat(), exc.reason, self.clock.now().isoformat(), row["id"]),
-            )
-        log.warning("outbox %s: %s; retry %d in %ss", row["id"], exc.reason, attempts, delay)
+        return Attempt(row, "pending", error=exc.reason, retry_at=later)
 
-    async def _finish(
-        self,
-        row: sqlite3.Row,
-        status: str,
-        *,
-        provider_id: str | None = None,
-        error: str | None = None,
-        opt_out: bool = False,
-        gone: bool = False,
-    ) -> None:
-        now = self.clock.now()
-        async with self.rt.db.transaction() as tx:
+    async def _record(self, tx, a: Attempt, now: dt.datetime) -> None:
+        await tx.execute(
+            """UPDATE outbox SET status = ?, provider_id = COALESCE(?, provider_id),
+                   attempts = attempts + 1, error = ?,
+                   next_attempt_at = COALESCE(?, next_attempt_at), updated_at = ?
+               WHERE id = ?""",
+            (
+                a.status,
+                a.provider_id,
+                a.error,
+                a.retry_at.isoformat() if a.retry_at else None,
+                now.isoformat(),
+                a.row["id"],
+            ),
+        )
+        if a.opt_out and a.row["case_id"]:
             await tx.execute(
-                """UPDATE outbox SET status = ?, provider_id = COALESCE(?, provider_id),
-                       attempts = attempts + 1, error = ?, updated_at = ? WHERE id = ?""",
-                (status, provider_id, error, now.isoformat(), row["id"]),
+                "UPDATE cases SET opted_out = 1, updated_at = ? WHERE id = ?",
+                (now.isoformat(), a.row["case_id"]),
             )
-            if opt_out and row["case_id"]:
-                await tx.execute(
-                    "UPDATE cases SET opted_out = 1, updated_at = ? WHERE id = ?",
-                    (now.isoformat(), row["case_id"]),
-                )
-            if gone and row["case_id"]:
-                await self._fall_back_to_sms(tx, row, now)
-        if error:
-            log.warning("outbox %s %s: %s", row["id"], status, error)
+        if a.gone and a.row["case_id"]:
+            await self._fall_back_to_sms(tx, a.row, now)
 
     async def _fall_back_to_sms(self, tx, row: sqlite3.Row, now: dt.datetime) -> None:
         vault = self.rt.vault
@@ -148,8 +165,7 @@ class Sender:
             "AND address_hash = ?",
             (row["case_id"], row["channel"], vault.lookup_hash(address)),
         )
-        async with tx.execute("SELECT phone FROM cases WHERE id = ?", (row["case_id"],)) as cur:
-            case = await cur.fetchone()
+        case = await fetchone(tx, "SELECT phone FROM cases WHERE id = ?", (row["case_id"],))
         phone = vault.open(case["phone"], "cases.phone") if case else None
         if phone and row["channel"] != "sms":
             text = vault.open(row["body"], "outbox.body") or ""
@@ -167,11 +183,11 @@ async def apply_status(
 ) -> bool:
     """A provider's delivery status; False when we never sent that message."""
     async with rt.db.transaction() as tx:
-        async with tx.execute(
+        row = await fetchone(
+            tx,
             "SELECT id, case_id, status FROM outbox WHERE channel IN (?, ?) AND provider_id = ?",
             (channel, "whatsapp" if channel == "sms" else channel, provider_id),
-        ) as cur:
-            row = await cur.fetchone()
+        )
         if row is None:
             return False
         if STATUS_RANK.get(status, 0) > STATUS_RANK.get(row["status"], 0):

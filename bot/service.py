@@ -58,9 +58,8 @@ class Service:
         await self._exit.aclose()
         log.info("service stopped")
 
-    async def store(self, arrival: Arrival) -> bool:
-        new = await self.writer.store(arrival, self.clock.now().isoformat())
-        return new
+    async def store(self, arrival: Arrival) -> None:
+        await self.writer.store(arrival, self.clock.now().isoformat())
 
     async def _channels(self) -> dict[str, Channel]:
         s = self.settings

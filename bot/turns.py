@@ -17,15 +17,15 @@ from conversations.matching import match_keyword
 from conversations.state import Facts, Outcome
 from storage.cases import Case
 from storage.conversations import load_state, save_outcome
+from storage.db import fetchone
 
 DEFAULT_SCRIPT = "intake"
 
 
 async def facts_for(tx: aiosqlite.Connection, case: Case) -> Facts:
-    async with tx.execute(
-        "SELECT name, phone FROM organisations WHERE id = ?", (case.organisation_id,)
-    ) as cur:
-        org = await cur.fetchone()
+    org = await fetchone(
+        tx, "SELECT name, phone FROM organisations WHERE id = ?", (case.organisation_id,)
+    )
     return Facts(
         first_name=case.first_name,
         report_date=case.report_date,
@@ -88,7 +88,7 @@ async def receive(
     if state is None:
         opening = engine.begin(script, facts, now, case.language)
         opened = await _save(tx, rt, case, opening, channel, address, now)
-        if match_keyword(text, script.keyword_forms()) is None:
+        if match_keyword(text, script.keyword_forms) is None:
             return opened  # they wrote first: open the conversation, do not grade a reply
         state = opening.state
     if case.opted_out and not state.opted_out:

@@ -102,7 +102,7 @@ class _Turn:
     # -- input ------------------------------------------------------------------------
 
     def handle(self, text: str) -> None:
-        keyword = match_keyword(text, self.script.keyword_forms())
+        keyword = match_keyword(text, self.script.keyword_forms)
         if self.state.opted_out:
             self._while_opted_out(keyword)
             return

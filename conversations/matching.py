@@ -95,7 +95,10 @@ def match_keyword(text: str, keywords: Mapping[str, Iterable[str]]) -> str | Non
     tokens = [t for t in tokens if t != "?"] or tokens  # "hallo?" is no cry for help; "?" is
     if not tokens or len(tokens) > MAX_WORDS_FOR_KEYWORD or NEGATION & set(tokens):
         return None
-    ends = {tokens[0], tokens[-1]}
+    ends = {squeeze(tokens[0]), squeeze(tokens[-1])}
+    for name, forms in keywords.items():
+        if ends & set(forms):
+            return name  # the common case: an exact keyword, checked without edit distance
     for name, forms in keywords.items():
         for form in forms:
             if any(near(end, form, substitutions=False) for end in ends):

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import yaml
 from jinja2 import Template, TemplateSyntaxError
 
+from conversations.matching import phrase_key
 from conversations.render import compile_text
 
 CONDITIONS = ("identity", "housing", "income", "debts", "care", "network", "children")
@@ -162,10 +164,12 @@ class Script:
             out.extend(self.synonyms.get(m.removeprefix("@"), ()) if m.startswith("@") else (m,))
         return out
 
-    def keyword_forms(self) -> dict[str, list[str]]:
+    @cached_property
+    def keyword_forms(self) -> dict[str, tuple[str, ...]]:
+        """Keyword -> its forms in every language, normalised as replies are."""
         return {
-            k: [f for forms in by_lang.values() for f in forms]
-            for k, by_lang in self.keywords.items()
+            keyword: tuple(phrase_key(form) for forms in by_lang.values() for form in forms)
+            for keyword, by_lang in self.keywords.items()
         }
 
 

@@ -9,6 +9,7 @@ _GSM7_BASIC = set(
     "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
 )
 _GSM7_EXTENDED = set("^{}\\[~]|€\f")
+_GSM7 = frozenset(_GSM7_BASIC | _GSM7_EXTENDED)
 
 
 class Segments(NamedTuple):
@@ -18,7 +19,7 @@ class Segments(NamedTuple):
 
 
 def count_segments(text: str) -> Segments:
-    non_gsm = "".join(dict.fromkeys(c for c in text if c not in _GSM7_BASIC | _GSM7_EXTENDED))
+    non_gsm = "".join(dict.fromkeys(c for c in text if c not in _GSM7))
     if non_gsm:
         units = sum(2 if ord(c) > 0xFFFF else 1 for c in text)  # UTF-16 code units
         return Segments("UCS-2", 1 if units <= 70 else -(-units // 67), non_gsm)

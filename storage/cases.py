@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import aiosqlite
 
 from storage.crypto import Vault
-from storage.db import Database
+from storage.db import Database, fetchone
 
 # No 0/O, 1/I/L: a code read aloud or from paper is never ambiguous.
 INVITE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -88,8 +88,7 @@ async def save_case(
     tx: aiosqlite.Connection, vault: Vault, data: CaseInput, organisation_id: str, now: str
 ) -> str:
     """Insert a new case or update a known reference; says created, updated or unchanged."""
-    async with tx.execute("SELECT * FROM cases WHERE reference = ?", (data.reference,)) as cur:
-        row = await cur.fetchone()
+    row = await fetchone(tx, "SELECT * FROM cases WHERE reference = ?", (data.reference,))
     if row is None:
         await _insert(tx, vault, data, organisation_id, now)
         return "created"

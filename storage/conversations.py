@@ -22,12 +22,12 @@ from conversations.state import (
 )
 from storage.cases import Case
 from storage.crypto import Vault
+from storage.db import fetchone
 from storage.organisations import primary_contact_id
 
 
 async def load_state(tx: aiosqlite.Connection, vault: Vault, case_id: int) -> State | None:
-    async with tx.execute("SELECT state FROM conversations WHERE case_id = ?", (case_id,)) as cur:
-        row = await cur.fetchone()
+    row = await fetchone(tx, "SELECT state FROM conversations WHERE case_id = ?", (case_id,))
     return State.from_json(vault.open(row[0], "conversations.state") or "{}") if row else None
 
 

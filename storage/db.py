@@ -79,12 +79,25 @@ class Database:
             await self._writer.execute("COMMIT")
 
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Row | None:
-        async with self._reader.execute(sql, tuple(params)) as cursor:
-            return await cursor.fetchone()
+        return await fetchone(self._reader, sql, params)
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
-        async with self._reader.execute(sql, tuple(params)) as cursor:
-            return list(await cursor.fetchall())
+        return await fetchall(self._reader, sql, params)
+
+
+async def fetchall(
+    conn: aiosqlite.Connection, sql: str, params: Iterable[Any] = ()
+) -> list[sqlite3.Row]:
+    """All rows in one hop to the database thread (a cursor costs three)."""
+    return list(await conn.execute_fetchall(sql, tuple(params)))
+
+
+async def fetchone(
+    conn: aiosqlite.Connection, sql: str, params: Iterable[Any] = ()
+) -> sqlite3.Row | None:
+    """The first row in one hop; add LIMIT 1 where more rows could match."""
+    rows = await conn.execute_fetchall(sql, tuple(params))
+    return rows[0] if rows else None
 
 
 async def _migrate(conn: aiosqlite.Connection) -> None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import aiosqlite
 
-from storage.db import Database
+from storage.db import Database, fetchall, fetchone
 
 
 @dataclass(frozen=True)
@@ -104,8 +104,7 @@ async def _save_contacts(tx: aiosqlite.Connection, org: Organisation) -> None:
 
 async def _snapshot(tx: aiosqlite.Connection, org_id: str) -> tuple | None:
     async def rows(sql: str) -> list[tuple]:
-        async with tx.execute(sql, (org_id,)) as cur:
-            return [tuple(r) for r in await cur.fetchall()]
+        return [tuple(r) for r in await fetchall(tx, sql, (org_id,))]
 
     head = await rows("SELECT name, kind, province, phone FROM organisations WHERE id = ?")
     if not head:
@@ -135,8 +134,9 @@ async def get_organisation(db: Database, org_id: str) -> sqlite3.Row | None:
 
 
 async def primary_contact_id(tx: aiosqlite.Connection, org_id: str) -> int | None:
-    async with tx.execute(
-        "SELECT id FROM contacts WHERE organisation_id = ? ORDER BY backup, id LIMIT 1", (org_id,)
-    ) as cur:
-        row = await cur.fetchone()
+    row = await fetchone(
+        tx,
+        "SELECT id FROM contacts WHERE organisation_id = ? ORDER BY backup, id LIMIT 1",
+        (org_id,),
+    )
     return row[0] if row else None

@@ -91,6 +91,7 @@ CREATE TABLE inbound (
     body         BLOB,
     received_at  TEXT NOT NULL,
     processed_at TEXT,
+    error        TEXT,                          -- set when processing failed for good
     UNIQUE (channel, provider_key)
 );
 -- Wrong invite codes and unknown senders, per channel address: a lockout, not a log.
