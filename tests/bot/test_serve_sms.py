@@ -178,3 +178,31 @@ def test_graceful_shutdown(service, twilio):
     log = service.log.read_text()
     assert "Application shutdown complete" in log and "service stopped" in log
     assert service.query("SELECT count(*) FROM inbound WHERE processed_at IS NULL") == [(0,)]
+
+
+def test_whatsapp_can_be_configured_as_the_same_person(tmp_path, twilio):
+    from tests.service import Running
+
+    running = Running(tmp_path, twilio, None, VOORZORG_WHATSAPP_IS_SMS="true").start()
+    try:
+        running.sms(f"whatsapp:{SAM}", "hallo", "SM1")
+        first, _ = twilio.wait_for(2)
+        assert first["To"] == f"whatsapp:{SAM}"
+        assert first["Body"].startswith("Gemeente Venlo: Hallo Sam.")
+    finally:
+        running.stop()
+
+
+def test_a_messaging_service_can_be_the_sender(tmp_path, twilio):
+    from tests.service import Running
+
+    running = Running(tmp_path, twilio, None, TWILIO_MESSAGING_SERVICE_SID="MG" + "2" * 32)
+    running.env.pop("TWILIO_FROM")
+    running.start()
+    try:
+        running.sms(SAM, "hallo", "SM1")
+        first, _ = twilio.wait_for(2)
+        assert first["MessagingServiceSid"] == "MG" + "2" * 32
+        assert "From" not in first
+    finally:
+        running.stop()
