@@ -11,10 +11,11 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
-from bot import turns
+from bot import retention, timeline, turns
 from bot.config import ConfigError, load_settings
 from bot.importing import FileError, parse_cases, parse_organisations
 from bot.runtime import Runtime, open_runtime
+from bot.scheduler import tick
 from conversations.calendar import AMSTERDAM
 from conversations.script import ScriptError, default_scripts_dir, load_script_file
 from conversations.validate import validate
@@ -39,7 +40,7 @@ def _now(raw: str | None) -> dt.datetime:
         raise UserError(f"--now {raw!r} is not ISO 8601 (like 2026-12-01T10:00:00+01:00)") from None
     if moment.tzinfo is None:
         raise UserError("--now needs a UTC offset, like 2026-12-01T10:00:00+01:00")
-    return moment
+    return moment.astimezone(dt.UTC)  # everything stored is UTC, so timestamps compare as text
 
 
 def _read(path: str) -> bytes:
@@ -87,8 +88,12 @@ async def cmd_import(args: argparse.Namespace) -> int:
             print(f"skipped {error}", file=sys.stderr)
         counts = {"created": 0, "updated": 0, "unchanged": 0}
         async with rt.db.transaction() as tx:
-            for _, (case, organisation) in parsed.items:
-                counts[await save_case(tx, rt.vault, case, organisation, now.isoformat())] += 1
+            for _, (row, organisation) in parsed.items:
+                change = await save_case(tx, rt.vault, row, organisation, now.isoformat())
+                counts[change] += 1
+                if change != "unchanged":
+                    case = await get_case(tx, rt.vault, reference=row.reference)
+                    await timeline.plan_case(tx, rt, case, now)
             await audit(tx, "cli", "import", None, now.isoformat(), json.dumps(counts))
         print(_summary("cases", counts))
         return 0
@@ -149,10 +154,38 @@ async def _print_outbox(rt: Runtime, ids: list[int]) -> None:
 async def cmd_case_export(args: argparse.Namespace) -> int:
     async def body(rt: Runtime) -> int:
         case = await _case(rt, args.reference)
-        document = await case_export(rt.db, rt.vault, case)
+        document = await case_export(rt.db, rt.vault, case, everything=args.everything)
+        action = "case_export_everything" if args.everything else "case_export"
         async with rt.db.transaction() as tx:
-            await audit(tx, "cli", "case_export", case.id, dt.datetime.now(dt.UTC).isoformat())
+            await audit(tx, "cli", action, case.id, dt.datetime.now(dt.UTC).isoformat())
         print(json.dumps(document, ensure_ascii=False, indent=2))
+        return 0
+
+    return await _runtime_call(args, body)
+
+
+async def cmd_tick(args: argparse.Namespace) -> int:
+    now = _now(args.now)
+
+    async def body(rt: Runtime) -> int:
+        counts = await tick(rt, timeline.HANDLERS, now)
+        for (kind, outcome), n in sorted(counts.items()):
+            print(f"{kind}: {n} {outcome}")
+        if not counts:
+            print("nothing due")
+        return 0
+
+    return await _runtime_call(args, body)
+
+
+async def cmd_case_erase(args: argparse.Namespace) -> int:
+    async def body(rt: Runtime) -> int:
+        case = await _case(rt, args.reference)
+        async with rt.db.transaction() as tx:
+            await retention.erase(
+                tx, rt.vault, case.id, dt.datetime.now(dt.UTC), "erased on request", actor="cli"
+            )
+        print(f"{case.reference}: personal data erased")
         return 0
 
     return await _runtime_call(args, body)
@@ -241,6 +274,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("export", cmd_case_export, "one case as JSON", case)
     p.add_argument("reference")
     p.add_argument("--format", choices=["json"], default="json")
+    p.add_argument(
+        "--everything",
+        action="store_true",
+        help="all data held on the person, messages included (GDPR access)",
+    )
+    command("erase", cmd_case_erase, "erase a person's data now (on request)", case).add_argument(
+        "reference"
+    )
+    p = command("tick", cmd_tick, "run everything that is due, then exit")
+    p.add_argument("--now", help="the moment to run at (ISO 8601 with offset)")
     scripts = sub.add_parser("scripts", help="conversation scripts").add_subparsers(
         dest="scripts_command", required=True
     )

@@ -21,7 +21,7 @@ class FakeClock:
     def __init__(self, start: dt.datetime):
         if start.tzinfo is None:
             raise ValueError("FakeClock needs an aware datetime")
-        self._now = start
+        self._now = start.astimezone(dt.UTC)
 
     def now(self) -> dt.datetime:
         return self._now
@@ -31,4 +31,4 @@ class FakeClock:
         return self._now
 
     def set(self, moment: dt.datetime) -> None:
-        self._now = moment
+        self._now = moment.astimezone(dt.UTC)

@@ -35,6 +35,7 @@ class Settings:
     whatsapp_is_sms: bool = False  # a WhatsApp sender is the same person as that SMS number
     telegram_mode: str = "webhook"  # or "polling", for local development
     sms_per_second: float = 10.0
+    tick_seconds: float = 30.0  # how often `serve` runs what is due
 
     @property
     def twilio_enabled(self) -> bool:
@@ -80,6 +81,7 @@ def load_settings(db: str | None = None, environ: Mapping[str, str] | None = Non
             ("webhook", "polling"),
         ),
         sms_per_second=_number("VOORZORG_SMS_PER_SECOND", get("VOORZORG_SMS_PER_SECOND", "10")),
+        tick_seconds=_number("VOORZORG_TICK_SECONDS", get("VOORZORG_TICK_SECONDS", "30")),
     )
     key = get("VOORZORG_SECRET_KEY")
     if key is None:

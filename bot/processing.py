@@ -10,7 +10,7 @@ import sqlite3
 
 import aiosqlite
 
-from bot import turns
+from bot import alerts, turns
 from bot.clock import Clock
 from bot.config import Settings
 from bot.inbound import parse_payload
@@ -89,8 +89,18 @@ class Processor:
         try:
             payload = parse_payload(vault.open(row["body"], "inbound.body") or "{}")
             sender = vault.open(row["sender"], "inbound.sender") or ""
-            case = await self._identify(tx, row["channel"], sender, row["sender_hash"])
-            await self._respond(tx, case, row["channel"], sender, row["sender_hash"], payload, now)
+            contact = await alerts.staff_contact(tx, row["channel"], sender)
+            case = None
+            if contact is not None:
+                text = str(payload.get("text") or "")
+                await alerts.acknowledge_by_reply(
+                    tx, self.rt, contact, row["channel"], sender, text, now
+                )
+            else:
+                case = await self._identify(tx, row["channel"], sender, row["sender_hash"])
+                await self._respond(
+                    tx, case, row["channel"], sender, row["sender_hash"], payload, now
+                )
             done = await tx.execute(
                 """UPDATE inbound SET processed_at = ?, case_id = ?
                    WHERE id = ? AND processed_at IS NULL""",

@@ -6,12 +6,15 @@ import asyncio
 import contextlib
 import logging
 
+from bot import timeline
 from bot.channels import SANDBOX_CHANNELS, Channel, SandboxChannel
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
+from bot.email_channel import EmailChannel
 from bot.inbound import Arrival, InboundWriter
 from bot.processing import Processor
 from bot.runtime import Runtime, open_runtime
+from bot.scheduler import SchedulerLoop
 from bot.sender import Sender
 from bot.telegram_channel import WEBHOOK_PATH, TelegramChannel, make_bot
 from bot.twilio_channel import TwilioChannel
@@ -39,7 +42,15 @@ class Service:
         self.processor = Processor(self.rt, self.clock, stored, on_button)
         self.sender = Sender(self.rt, self.channels, self.clock)
         self.processor.after = self.sender.wake.set
+        self.scheduler = SchedulerLoop(
+            self.rt,
+            self.clock,
+            timeline.HANDLERS,
+            interval=self.settings.tick_seconds,
+            after=self.sender.wake.set,
+        )
         self._tasks = [
+            asyncio.create_task(self.scheduler.run(self._stop), name="scheduler"),
             asyncio.create_task(self.writer.run(), name="inbound-writer"),
             asyncio.create_task(self.processor.run(self._stop), name="processor"),
             asyncio.create_task(self.sender.run(self._stop), name="sender"),
@@ -70,6 +81,8 @@ class Service:
                 if s.twilio_enabled
                 else SandboxChannel(name)
             )
+        if s.smtp_host and s.smtp_from:
+            channels["email"] = EmailChannel(s)
         if s.telegram_enabled:
             bot = make_bot(s)
             await bot.initialize()

@@ -11,15 +11,17 @@ import datetime as dt
 
 import aiosqlite
 
+from bot import alerts, scheduler
 from bot.runtime import Runtime
 from conversations import engine
 from conversations.matching import match_keyword
-from conversations.state import Facts, Outcome
+from conversations.state import Escalated, Facts, OptedOut, Outcome
 from storage.cases import Case
 from storage.conversations import load_state, save_outcome
 from storage.db import fetchone
 
 DEFAULT_SCRIPT = "intake"
+PERSON_EVENTS = ("outreach", "reminder", "step_timeout")  # events that message the person
 
 
 async def facts_for(tx: aiosqlite.Connection, case: Case) -> Facts:
@@ -51,7 +53,7 @@ async def start(
     outcome = engine.begin(
         rt.scripts[DEFAULT_SCRIPT], await facts_for(tx, case), now, case.language
     )
-    return await _save(tx, rt, case, outcome, channel, address, now)
+    return await save(tx, rt, case, outcome, channel, address, now)
 
 
 async def resume(
@@ -68,7 +70,7 @@ async def resume(
         return await start(tx, rt, case, channel, address, now)
     facts = await facts_for(tx, case)
     outcome = engine.resume(state, rt.scripts[DEFAULT_SCRIPT], facts, now)
-    return await _save(tx, rt, case, outcome, channel, address, now)
+    return await save(tx, rt, case, outcome, channel, address, now)
 
 
 async def receive(
@@ -87,18 +89,25 @@ async def receive(
     opened: list[int] = []
     if state is None:
         opening = engine.begin(script, facts, now, case.language)
-        opened = await _save(tx, rt, case, opening, channel, address, now)
+        opened = await save(tx, rt, case, opening, channel, address, now)
         if match_keyword(text, script.keyword_forms) is None:
             return opened  # they wrote first: open the conversation, do not grade a reply
         state = opening.state
     if case.opted_out and not state.opted_out:
         state = state.evolve(opted_out=True)  # the carrier told us (Twilio 21610)
     outcome = engine.reply(state, script, text, facts, now)
-    return opened + await _save(tx, rt, case, outcome, channel, address, now)
+    return opened + await save(tx, rt, case, outcome, channel, address, now)
 
 
-async def _save(tx, rt: Runtime, case: Case, outcome: Outcome, channel, address, now) -> list[int]:
+async def save(tx, rt: Runtime, case: Case, outcome: Outcome, channel, address, now) -> list[int]:
+    """Store an engine outcome: alerts and cancelled timers first, then state and messages."""
     script = rt.scripts[DEFAULT_SCRIPT]
+    for effect in outcome.effects:
+        if isinstance(effect, Escalated):
+            await alerts.escalate(tx, rt, case, effect.reason, now)
+        elif isinstance(effect, OptedOut):
+            await scheduler.cancel(tx, case.id, PERSON_EVENTS, now, "opted out")
+            await alerts.escalate(tx, rt, case, "opted_out", now)
     return await save_outcome(
         tx,
         rt.vault,

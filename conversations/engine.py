@@ -78,6 +78,15 @@ def prompts(
     return turn.messages
 
 
+def remind(state: State, script: Script, key: str, facts: Facts, now: dt.datetime) -> Outcome:
+    """A reminder or nudge (`texts.<key>`), then the open question again."""
+    turn = _Turn(script, facts, now, state)
+    if not state.opted_out:
+        turn.say(key)
+        turn.prompt()
+    return turn.outcome()
+
+
 def resume(state: State, script: Script, facts: Facts, now: dt.datetime) -> Outcome:
     """Repeat the open question, e.g. after a channel (re)binds to the case."""
     turn = _Turn(script, facts, now, state)
@@ -242,8 +251,11 @@ class _Turn:
             if step.status:
                 self.effects.append(StatusChanged(step.status))
             if step.kind != "say":
-                if step.timeout_working_days:
-                    due = add_working_days(self.now, step.timeout_working_days)
+                days = step.timeout_working_days
+                if days is None:
+                    days = self.script.timeout_working_days
+                if days:
+                    due = add_working_days(self.now, days)
                     self.effects.append(TimerStarted(step.id, due))
                 self.prompt()
                 return

@@ -41,6 +41,9 @@ REQUIRED_TEXTS = (
     "reask_human",
     "fallback",
     "finished",
+    "reminder_1",
+    "reminder_2",
+    "nudge",
 )
 
 
@@ -148,6 +151,7 @@ class Script:
     condition_labels: dict[str, Text]
     status_labels: dict[str, Text]
     after_withdraw: str | None = None
+    timeout_working_days: int | None = None  # default for waiting steps; 0 = none
     source: str = field(default="", compare=False, repr=False)
 
     def __repr__(self) -> str:
@@ -206,6 +210,7 @@ def _build(raw: dict[str, Any], source: str) -> Script:
         condition_labels={k: Text.parse(v) for k, v in (raw.get("conditions") or {}).items()},
         status_labels={k: Text.parse(v) for k, v in (raw.get("statuses") or {}).items()},
         after_withdraw=raw.get("after_withdraw"),
+        timeout_working_days=(raw.get("timeout") or {}).get("working_days"),
         source=source,
     )
 

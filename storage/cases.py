@@ -44,6 +44,7 @@ class Case:
     invite_code: str
     status: str
     opted_out: bool
+    purged: bool = False
 
 
 def new_invite_code() -> str:
@@ -64,23 +65,30 @@ def _case(row: sqlite3.Row, vault: Vault) -> Case:
         invite_code=row["invite_code"],
         status=row["status"],
         opted_out=bool(row["opted_out"]),
+        purged=row["purged_at"] is not None,
     )
 
 
 async def get_case(
-    db: Database,
+    conn: Database | aiosqlite.Connection,
     vault: Vault,
     *,
     reference: str | None = None,
     case_id: int | None = None,
     invite_code: str | None = None,
 ) -> Case | None:
+    """One case by one key; pass a transaction to see its own uncommitted writes."""
     column, value = next(
         (c, v)
         for c, v in (("reference", reference), ("id", case_id), ("invite_code", invite_code))
         if v is not None
     )
-    row = await db.fetchone(f"SELECT * FROM cases WHERE {column} = ?", (value,))
+    sql = f"SELECT * FROM cases WHERE {column} = ?"
+    row = await (
+        conn.fetchone(sql, (value,))
+        if isinstance(conn, Database)
+        else fetchone(conn, sql, (value,))
+    )
     return _case(row, vault) if row else None
 
 

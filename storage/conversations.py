@@ -23,7 +23,6 @@ from conversations.state import (
 from storage.cases import Case
 from storage.crypto import Vault
 from storage.db import fetchone
-from storage.organisations import primary_contact_id
 
 
 async def load_state(tx: aiosqlite.Connection, vault: Vault, case_id: int) -> State | None:
@@ -79,13 +78,14 @@ async def queue_message(
     text: str,
     choices: tuple[str, ...],
     now: dt.datetime,
+    audience: str = "person",
 ) -> int:
     seg = count_segments(text)
     stamp = now.isoformat()
     cur = await tx.execute(
         """INSERT INTO outbox (case_id, channel, address, body, choices, segments, encoding,
-               next_attempt_at, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+               next_attempt_at, created_at, updated_at, audience)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
         (
             case_id,
             channel,
@@ -97,6 +97,7 @@ async def queue_message(
             stamp,
             stamp,
             stamp,
+            audience,
         ),
     )
     return int(cur.lastrowid or 0)
@@ -127,18 +128,26 @@ async def _apply(tx, vault, case, effect, channel, script_id, script_version, st
                 "UPDATE cases SET opted_out = ?, updated_at = ? WHERE id = ?",
                 (int(isinstance(effect, OptedOut)), stamp, case.id),
             )
-        case Escalated(reason):
-            await tx.execute(
-                "INSERT INTO escalations (case_id, reason, at, contact_id) VALUES (?, ?, ?, ?)",
-                (case.id, reason, stamp, await primary_contact_id(tx, case.organisation_id)),
-            )
+        case Escalated():
+            pass  # escalations alert people: the bot layer handles them (bot.alerts)
         case LanguageChanged(language):
             await tx.execute(
                 "UPDATE cases SET language = ?, updated_at = ? WHERE id = ?",
                 (language, stamp, case.id),
             )
         case TimerStarted(step, due):
+            # One pending step timer per case: entering a new step replaces it.
+            await tx.execute(
+                """UPDATE scheduled_events SET done_at = ?, outcome = 'cancelled: moved on'
+                   WHERE case_id = ? AND kind = 'step_timeout' AND done_at IS NULL""",
+                (stamp, case.id),
+            )
             await tx.execute(
                 "INSERT INTO scheduled_events (case_id, kind, due_at, payload) VALUES (?, ?, ?, ?)",
-                (case.id, "step_timeout", due.isoformat(), json.dumps({"step": step})),
+                (
+                    case.id,
+                    "step_timeout",
+                    due.astimezone(dt.UTC).isoformat(),
+                    json.dumps({"step": step}),
+                ),
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from conversations.script import CONDITIONS, PURPOSES
@@ -10,7 +11,9 @@ from storage.crypto import Vault
 from storage.db import Database
 
 
-async def case_export(db: Database, vault: Vault, case: Case) -> dict[str, Any]:
+async def case_export(
+    db: Database, vault: Vault, case: Case, everything: bool = False
+) -> dict[str, Any]:
     consent: dict[str, bool | None] = dict.fromkeys(PURPOSES)
     for row in await db.fetchall(
         "SELECT purpose, given FROM consent_events WHERE case_id = ? ORDER BY id", (case.id,)
@@ -35,7 +38,7 @@ async def case_export(db: Database, vault: Vault, case: Case) -> dict[str, Any]:
            LEFT JOIN contacts c ON c.id = e.contact_id WHERE e.case_id = ? ORDER BY e.id""",
         (case.id,),
     )
-    return {
+    document = {
         "reference": case.reference,
         "language": case.language,
         "status": case.status,
@@ -56,4 +59,57 @@ async def case_export(db: Database, vault: Vault, case: Case) -> dict[str, Any]:
             }
             for e in escalations
         ],
+    }
+    if everything:
+        document["person"] = await _everything(db, vault, case)
+    return document
+
+
+async def _everything(db: Database, vault: Vault, case: Case) -> dict[str, Any]:
+    """The GDPR right of access: all we hold on this person, in plain words."""
+    inbound = await db.fetchall(
+        "SELECT channel, body, received_at FROM inbound WHERE case_id = ? ORDER BY id", (case.id,)
+    )
+    outbound = await db.fetchall(
+        """SELECT channel, body, status, created_at FROM outbox
+           WHERE case_id = ? AND audience = 'person' ORDER BY id""",
+        (case.id,),
+    )
+    consent = await db.fetchall(
+        """SELECT purpose, given, at, channel, script_id, script_version FROM consent_events
+           WHERE case_id = ? ORDER BY id""",
+        (case.id,),
+    )
+    events = await db.fetchall(
+        """SELECT kind, due_at, done_at, outcome FROM scheduled_events WHERE case_id = ?
+           ORDER BY due_at, id""",
+        (case.id,),
+    )
+    messages = [
+        {
+            "at": r["received_at"],
+            "from": "person",
+            "channel": r["channel"],
+            "text": json.loads(vault.open(r["body"], "inbound.body") or '{"text": null}').get(
+                "text"
+            ),
+        }
+        for r in inbound
+    ] + [
+        {
+            "at": r["created_at"],
+            "from": "voorzorg",
+            "channel": r["channel"],
+            "text": vault.open(r["body"], "outbox.body"),
+            "status": r["status"],
+        }
+        for r in outbound
+    ]
+    return {
+        "first_name": case.first_name,
+        "phone": case.phone,
+        "prison": case.prison,
+        "messages": sorted(messages, key=lambda m: m["at"]),
+        "consent_events": [dict(r) | {"given": bool(r["given"])} for r in consent],
+        "timeline": [dict(r) for r in events],
     }

@@ -118,11 +118,14 @@ def test_stop_by_sms_opts_out_and_start_comes_back(service, twilio):
     service.sms(SAM, "hallo", "SM1")
     twilio.wait_for(2)
     service.sms(SAM, "STOPPEN", "SM2", OptOutType="STOP")
-    (confirm,) = twilio.wait_for(3)[2:]
+    confirm = twilio.wait_for(3, To=SAM)[2]
     assert "U krijgt geen berichten meer van ons" in confirm["Body"]
     assert service.query("SELECT opted_out FROM cases WHERE reference = 'ZM-1'") == [(1,)]
+    alert = twilio.wait_for(1, To="+31612345678")[0]  # the contact person hears of it
+    assert alert["Body"].startswith("Voorzorg: actie nodig voor ZM-1 (Venlo).")
+    assert "Reden: wil geen berichten meer." in alert["Body"] and "Sam" not in alert["Body"]
     service.sms(SAM, "START", "SM3", OptOutType="START")
-    assert "Welkom terug" in twilio.wait_for(4)[3]["Body"]
+    assert "Welkom terug" in twilio.wait_for(4, To=SAM)[3]["Body"]
     assert service.wait_until("SELECT opted_out FROM cases WHERE reference = 'ZM-1'", [(0,)]) == [
         (0,)
     ]
