@@ -12,15 +12,15 @@ from pathlib import Path
 from typing import Any
 
 from bot import retention, timeline, turns
+from bot.cohort import import_cohort
 from bot.config import ConfigError, load_settings
-from bot.importing import FileError, parse_cases, parse_organisations
+from bot.importing import FileError, parse_organisations
 from bot.runtime import Runtime, open_runtime
 from bot.scheduler import tick
-from conversations.calendar import AMSTERDAM
 from conversations.script import ScriptError, default_scripts_dir, load_script_file
 from conversations.validate import validate
 from storage import SchemaTooNew
-from storage.cases import audit, get_case, save_case
+from storage.cases import audit, get_case
 from storage.export import case_export
 from storage.organisations import save_organisation, served_municipalities
 
@@ -79,23 +79,10 @@ async def cmd_import(args: argparse.Namespace) -> int:
     now = _now(args.now)
 
     async def body(rt: Runtime) -> int:
-        languages = rt.scripts[turns.DEFAULT_SCRIPT].languages
-        today = now.astimezone(AMSTERDAM).date()
-        parsed = parse_cases(data, await served_municipalities(rt.db), languages, today)
-        if parsed.errors and not args.skip_invalid:
-            raise FileError("\n".join([*parsed.errors, "nothing was imported"]))
-        for error in parsed.errors:
+        result = await import_cohort(rt, data, now, skip_invalid=args.skip_invalid)
+        for error in result.skipped:
             print(f"skipped {error}", file=sys.stderr)
-        counts = {"created": 0, "updated": 0, "unchanged": 0}
-        async with rt.db.transaction() as tx:
-            for _, (row, organisation) in parsed.items:
-                change = await save_case(tx, rt.vault, row, organisation, now.isoformat())
-                counts[change] += 1
-                if change != "unchanged":
-                    case = await get_case(tx, rt.vault, reference=row.reference)
-                    await timeline.plan_case(tx, rt, case, now)
-            await audit(tx, "cli", "import", None, now.isoformat(), json.dumps(counts))
-        print(_summary("cases", counts))
+        print(_summary("cases", result.counts))
         return 0
 
     return await _runtime_call(args, body)

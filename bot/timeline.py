@@ -148,7 +148,7 @@ async def on_outreach(tx, rt: Runtime, event: Event, now: dt.datetime) -> str | 
         return "no channel: waiting for the letter's invite code"
     for n, days in enumerate(timeline.reminder_days, 1):
         due = sending_window(add_working_days(now, days))
-        if due < min(report_start(case), escalate_at):
+        if due < report_start(case):
             await schedule(tx, case.id, "reminder", due, n=n, since=now.isoformat())
     await turns.start(tx, rt, case, *target, now)
     return f"sent: first message by {target[0]}"
@@ -210,7 +210,6 @@ async def on_escalate(tx, rt: Runtime, event: Event, now: dt.datetime) -> str:
         return "dropped: report date reached"
     if await _answered_since(tx, case, dt.datetime.fromisoformat(event.payload["since"])):
         return "dropped: answered"
-    await cancel(tx, case.id, ("reminder",), now, "escalated")
     await alerts.escalate(tx, rt, case, event.payload["reason"], now)
     return "escalated"
 

@@ -1,0 +1,44 @@
+"""Importing a cohort of self-reporters: validate the whole file, save, plan each case."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+
+from bot import timeline, turns
+from bot.importing import FileError, parse_cases
+from bot.runtime import Runtime
+from conversations.calendar import AMSTERDAM
+from storage.cases import audit, get_case, save_case
+from storage.organisations import served_municipalities
+
+
+@dataclass
+class Imported:
+    counts: dict[str, int] = field(
+        default_factory=lambda: {"created": 0, "updated": 0, "unchanged": 0}
+    )
+    skipped: list[str] = field(default_factory=list)
+
+
+async def import_cohort(
+    rt: Runtime, data: bytes, now: dt.datetime, *, skip_invalid: bool = False, actor: str = "cli"
+) -> Imported:
+    """All or nothing unless `skip_invalid`; new and changed cases get their timeline."""
+    languages = rt.scripts[turns.DEFAULT_SCRIPT].languages
+    today = now.astimezone(AMSTERDAM).date()
+    parsed = parse_cases(data, await served_municipalities(rt.db), languages, today)
+    if parsed.errors and not skip_invalid:
+        raise FileError("\n".join([*parsed.errors, "nothing was imported"]))
+    result = Imported(skipped=parsed.errors)
+    async with rt.db.transaction() as tx:
+        for _, (row, organisation) in parsed.items:
+            change = await save_case(tx, rt.vault, row, organisation, now.isoformat())
+            result.counts[change] += 1
+            if change != "unchanged":
+                case = await get_case(tx, rt.vault, reference=row.reference)
+                assert case is not None
+                await timeline.plan_case(tx, rt, case, now)
+        await audit(tx, actor, "import", None, now.isoformat(), json.dumps(result.counts))
+    return result

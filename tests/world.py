@@ -1,0 +1,110 @@
+"""A cohort on a fake calendar: import, let time pass with ticks, let people answer.
+
+Everything goes through the product's own paths (import, scheduler, inbound writer and
+processor); only the clock is fake and nothing leaves the machine (sandbox channels).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections import Counter
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from bot import timeline
+from bot.clock import FakeClock
+from bot.cohort import import_cohort
+from bot.importing import parse_organisations
+from bot.inbound import Arrival, InboundWriter
+from bot.processing import Processor
+from bot.runtime import Runtime
+from bot.scheduler import tick
+from storage.organisations import save_organisation
+
+AMS = ZoneInfo("Europe/Amsterdam")
+EXAMPLES = Path(__file__).parent.parent / "examples"
+HEADER = "reference,first_name,phone,municipality,report_date,prison,language\n"
+
+
+def at(*args: int) -> dt.datetime:
+    return dt.datetime(*args, tzinfo=AMS)
+
+
+class World:
+    def __init__(self, rt: Runtime):
+        self.rt = rt
+        self._sids = 0
+
+    async def load_organisations(self) -> None:
+        parsed = parse_organisations((EXAMPLES / "organisations.yaml").read_bytes(), {})
+        async with self.rt.db.transaction() as tx:
+            for _, org in parsed.items:
+                await save_organisation(tx, org, "2026-01-01T00:00:00+00:00")
+
+    async def cohort(self, rows: str, now: dt.datetime) -> None:
+        await import_cohort(self.rt, (HEADER + rows).encode(), now.astimezone(dt.UTC))
+
+    async def tick(self, now: dt.datetime) -> Counter:
+        return await tick(self.rt, timeline.HANDLERS, now.astimezone(dt.UTC))
+
+    async def days(self, start: dt.datetime, end: dt.datetime, hour: int = 10) -> None:
+        """A tick every hour from `start` to `end`, like `serve` would run them."""
+        moment = start
+        while moment <= end:
+            await self.tick(moment)
+            moment += dt.timedelta(hours=1)
+
+    async def say(self, phone: str, text: str, now: dt.datetime) -> None:
+        """The person texts us: stored like a webhook, processed like the service does."""
+        self._sids += 1
+        stored = asyncio.Event()
+        writer = InboundWriter(self.rt.db, self.rt.vault, stored)
+        task = asyncio.create_task(writer.run())
+        utc = now.astimezone(dt.UTC)
+        await writer.store(Arrival("sms", f"SM{self._sids}", phone, "text", text), utc.isoformat())
+        await writer.close()
+        await task
+        await Processor(self.rt, FakeClock(utc), stored).process_pending()
+
+    async def messages(self, reference: str, audience: str = "person") -> list[tuple[str, str]]:
+        """(local time, first line) of every message queued for the person, in order."""
+        rows = await self.rt.db.fetchall(
+            """SELECT o.created_at, o.body FROM outbox o JOIN cases c ON c.id = o.case_id
+               WHERE c.reference = ? AND o.audience = ? ORDER BY o.id""",
+            (reference, audience),
+        )
+        return [
+            (
+                dt.datetime.fromisoformat(r["created_at"])
+                .astimezone(AMS)
+                .strftime("%a %d %b %H:%M"),
+                (self.rt.vault.open(r["body"], "outbox.body") or "").split("\n")[0],
+            )
+            for r in rows
+        ]
+
+    async def escalations(self, reference: str) -> list[tuple[str, str, int, str | None]]:
+        rows = await self.rt.db.fetchall(
+            """SELECT e.at, e.reason, e.line, k.email FROM escalations e
+               JOIN cases c ON c.id = e.case_id LEFT JOIN contacts k ON k.id = e.contact_id
+               WHERE c.reference = ? ORDER BY e.id""",
+            (reference,),
+        )
+        return [
+            (
+                dt.datetime.fromisoformat(r["at"]).astimezone(AMS).strftime("%a %d %b %H:%M"),
+                r["reason"],
+                r["line"],
+                r["email"],
+            )
+            for r in rows
+        ]
+
+    async def outcomes(self, reference: str) -> list[tuple[str, str]]:
+        rows = await self.rt.db.fetchall(
+            """SELECT s.kind, s.outcome FROM scheduled_events s JOIN cases c ON c.id = s.case_id
+               WHERE c.reference = ? AND s.done_at IS NOT NULL ORDER BY s.due_at, s.id""",
+            (reference,),
+        )
+        return [(r["kind"], r["outcome"]) for r in rows]
