@@ -1,0 +1,114 @@
+"""Alerts reach contact persons by e-mail (a real SMTP server), Telegram and SMS."""
+
+import asyncio
+import datetime as dt
+from email import message_from_bytes
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from bot import alerts
+from bot.channels import SandboxChannel
+from bot.clock import FakeClock
+from bot.config import load_settings
+from bot.email_channel import EmailChannel
+from bot.fakes import free_port
+from bot.inbound import Arrival, InboundWriter
+from bot.processing import Processor
+from bot.runtime import open_runtime
+from bot.sender import Sender
+from storage.cases import get_case
+from tests.world import World, at
+
+
+class Inbox:
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append((envelope.rcpt_tos, message_from_bytes(envelope.content)))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp():
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield controller, inbox
+    controller.stop()
+
+
+@pytest.fixture
+async def world(tmp_path, smtp):
+    controller, _ = smtp
+    settings = load_settings(
+        db=str(tmp_path / "v.db"),
+        environ={
+            "VOORZORG_SECRET_KEY": "a" * 40,
+            "SMTP_HOST": "127.0.0.1",
+            "SMTP_PORT": str(controller.port),
+            "SMTP_FROM": "voorzorg@example.org",
+            "VOORZORG_PUBLIC_URL": "https://voorzorg.example.org",
+        },
+    )
+    async with open_runtime(settings) as rt:
+        w = World(rt)
+        await w.load_organisations()
+        await w.cohort(
+            "ZM-1,Sam,+31622334455,Venlo,2027-01-29,,nl\nZM-2,Alex,,Roermond,2027-01-29,,en\n",
+            at(2026, 12, 14, 10),
+        )
+        yield w
+
+
+async def test_an_escalation_is_mailed_without_personal_details(world, smtp):
+    _, inbox = smtp
+    rt = world.rt
+    case = await get_case(rt.db, rt.vault, reference="ZM-1")
+    now = at(2026, 12, 21, 10).astimezone(dt.UTC)
+    async with rt.db.transaction() as tx:
+        await alerts.escalate(tx, rt, case, "kind_check", now)
+    channels = {"email": EmailChannel(rt.settings), "sms": SandboxChannel("sms")}
+    assert await Sender(rt, channels, FakeClock(now)).send_due() == 2  # e-mail and SMS
+    [(to, mail)] = inbox.messages
+    assert to == ["a.jansen@example.org"]
+    assert mail["Subject"] == "Voorzorg: actie nodig voor ZM-1 (Venlo)."
+    body = mail.get_payload()
+    assert "Reden: zorgt voor kinderen of anderen en wil hulp. Nog 39 dagen" in body
+    assert "https://voorzorg.example.org/admin/cases/ZM-1" in body
+    assert "Sam" not in body and "22334455" not in body
+
+
+async def test_a_telegram_button_press_acknowledges(world):
+    rt = world.rt
+    case = await get_case(rt.db, rt.vault, reference="ZM-2")  # served by the safety house
+    now = at(2026, 12, 21, 10).astimezone(dt.UTC)
+    async with rt.db.transaction() as tx:
+        await alerts.escalate(tx, rt, case, "asked_for_human", now)
+    [row] = await rt.db.fetchall(
+        "SELECT channel, choices FROM outbox WHERE audience = 'staff' AND channel = 'telegram'"
+    )
+    assert rt.vault.open(row["choices"], "outbox.choices") == '["Ik pak dit op"]'
+
+    stored = asyncio.Event()
+    writer = InboundWriter(rt.db, rt.vault, stored)
+    task = asyncio.create_task(writer.run())
+    await writer.store(
+        Arrival("telegram", "u1", "100001", "button", "1", button_id="cb"), now.isoformat()
+    )
+    await writer.close()
+    await task
+    pressed = []
+
+    async def on_button(button_id):
+        pressed.append(button_id)
+
+    await Processor(rt, FakeClock(now), stored, on_button).process_pending()
+    [(acknowledged_at, by)] = await rt.db.fetchall(
+        "SELECT acknowledged_at, acknowledged_by FROM escalations"
+    )
+    assert acknowledged_at is not None and by == "telegram:c.smeets@example.org"
+    assert pressed == ["cb"]
+    replies = await world.messages("ZM-2", audience="staff")
+    assert replies[0][1].startswith("Voorzorg: actie nodig voor ZM-2 (Roermond).")
