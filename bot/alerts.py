@@ -39,7 +39,13 @@ def alert_text(rt: Runtime, case: Case, reason: str, line: int, now: dt.datetime
 
 
 async def escalate(
-    tx: aiosqlite.Connection, rt: Runtime, case: Case, reason: str, now: dt.datetime, line: int = 1
+    tx: aiosqlite.Connection,
+    rt: Runtime,
+    case: Case,
+    reason: str,
+    now: dt.datetime,
+    line: int = 1,
+    note: str | None = None,
 ) -> int:
     """Record an escalation, alert the contact, and check back after one working day."""
     contact = await fetchone(
@@ -48,8 +54,16 @@ async def escalate(
         (case.organisation_id, int(line > 1)),
     )
     cursor = await tx.execute(
-        "INSERT INTO escalations (case_id, reason, at, contact_id, line) VALUES (?, ?, ?, ?, ?)",
-        (case.id, reason, now.isoformat(), contact["id"] if contact else None, line),
+        """INSERT INTO escalations (case_id, reason, at, contact_id, line, note)
+           VALUES (?, ?, ?, ?, ?, ?)""",
+        (
+            case.id,
+            reason,
+            now.isoformat(),
+            contact["id"] if contact else None,
+            line,
+            rt.vault.seal(note, "escalations.note"),
+        ),
     )
     escalation_id = int(cursor.lastrowid or 0)
     if contact is not None:

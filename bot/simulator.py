@@ -127,7 +127,7 @@ async def _transcript(service: Service, case: Case) -> list[dict]:
     )
     outbound = await service.rt.db.fetchall(
         """SELECT id, channel, body, choices, segments, encoding, status, created_at
-           FROM outbox WHERE case_id = ?""",
+           FROM outbox WHERE case_id = ? AND audience = 'person'""",
         (case.id,),
     )
     messages = [

@@ -196,8 +196,9 @@ async def _remind(tx, rt: Runtime, case: Case, key: str, now: dt.datetime) -> st
     target = await route(tx, rt, case)
     if state is None or target is None:
         return "dropped: no conversation or no channel"
-    facts = await turns.facts_for(tx, case)
-    outcome = engine.remind(state, rt.scripts[turns.DEFAULT_SCRIPT], key, facts, now)
+    script = rt.scripts[turns.DEFAULT_SCRIPT]
+    facts = await turns.facts_for(tx, case, now, state, script)
+    outcome = engine.remind(state, script, key, facts, now)
     await turns.save(tx, rt, case, outcome, *target, now)
     return f"sent: {key}"
 
@@ -226,7 +227,23 @@ async def on_purge(tx, rt: Runtime, event: Event, now: dt.datetime) -> str:
     return "purged"
 
 
+async def on_appointment_reminder(tx, rt: Runtime, event: Event, now: dt.datetime):
+    case = await _case(rt, event)
+    appointment = await fetchone(
+        tx, "SELECT status, start FROM appointments WHERE id = ?", (event.payload["appointment"],)
+    )
+    if appointment is None or appointment["status"] != "booked":
+        return "dropped: appointment cancelled or moved"
+    if dt.datetime.fromisoformat(appointment["start"]) <= now:
+        return "dropped: appointment passed"
+    if (why := await _to_person_check(case, now)) is not None:
+        return why
+    assert case is not None
+    return await _remind(tx, rt, case, "appointment_reminder", now)
+
+
 HANDLERS: dict[str, Handler] = {
+    "appointment_reminder": on_appointment_reminder,
     "outreach": on_outreach,
     "reminder": on_reminder,
     "step_timeout": on_step_timeout,

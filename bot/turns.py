@@ -14,17 +14,38 @@ import aiosqlite
 from bot import alerts, scheduler
 from bot.runtime import Runtime
 from conversations import engine
+from conversations.calendar import AMSTERDAM, working_days_before
 from conversations.matching import match_keyword
-from conversations.state import Escalated, Facts, OptedOut, Outcome
+from conversations.script import Script
+from conversations.state import (
+    AppointmentBooked,
+    AppointmentCancelled,
+    Escalated,
+    Facts,
+    OptedOut,
+    Outcome,
+    State,
+)
+from storage import appointments
 from storage.cases import Case
 from storage.conversations import load_state, save_outcome
 from storage.db import fetchone
 
 DEFAULT_SCRIPT = "intake"
-PERSON_EVENTS = ("outreach", "reminder", "step_timeout")  # events that message the person
+PERSON_EVENTS = ("outreach", "reminder", "step_timeout", "appointment_reminder")
 
 
-async def facts_for(tx: aiosqlite.Connection, case: Case) -> Facts:
+async def facts_for(
+    tx: aiosqlite.Connection,
+    case: Case,
+    now: dt.datetime | None = None,
+    state: State | None = None,
+    script: Script | None = None,
+) -> Facts:
+    """What the engine may know; free times only when this turn could book."""
+    offers: tuple = ()
+    if now is not None and script is not None and _may_book(script, state):
+        offers = await appointments.free_offers(tx, case.organisation_id, now, case.report_date)
     org = await fetchone(
         tx, "SELECT name, phone FROM organisations WHERE id = ?", (case.organisation_id,)
     )
@@ -36,7 +57,14 @@ async def facts_for(tx: aiosqlite.Connection, case: Case) -> Facts:
         sender=org["name"],
         organisation_phone=org["phone"] or "",
         prison=case.prison or "",
+        offers=offers,
     )
+
+
+def _may_book(script: Script, state: State | None) -> bool:
+    if state is None:
+        return False
+    return state.step is None or state.appointment is not None or state.step in script.near_booking
 
 
 async def start(
@@ -68,7 +96,7 @@ async def resume(
     state = await load_state(tx, rt.vault, case.id)
     if state is None:
         return await start(tx, rt, case, channel, address, now)
-    facts = await facts_for(tx, case)
+    facts = await facts_for(tx, case, now, state, rt.scripts[DEFAULT_SCRIPT])
     outcome = engine.resume(state, rt.scripts[DEFAULT_SCRIPT], facts, now)
     return await save(tx, rt, case, outcome, channel, address, now)
 
@@ -85,7 +113,7 @@ async def receive(
     """Handle one message from the self-reporter; returns the queued outbox ids."""
     state = await load_state(tx, rt.vault, case.id)
     script = rt.scripts[DEFAULT_SCRIPT]
-    facts = await facts_for(tx, case)
+    facts = await facts_for(tx, case, now, state, script)
     opened: list[int] = []
     if state is None:
         opening = engine.begin(script, facts, now, case.language)
@@ -104,7 +132,14 @@ async def save(tx, rt: Runtime, case: Case, outcome: Outcome, channel, address, 
     script = rt.scripts[DEFAULT_SCRIPT]
     for effect in outcome.effects:
         if isinstance(effect, Escalated):
-            await alerts.escalate(tx, rt, case, effect.reason, now)
+            await alerts.escalate(tx, rt, case, effect.reason, now, note=effect.note)
+        elif isinstance(effect, AppointmentBooked):
+            await appointments.cancel_booked(tx, case.id, now)
+            booked = await appointments.book(tx, case.id, case.organisation_id, effect.offer, now)
+            await plan_appointment_reminders(tx, case, booked, effect.offer.start, now)
+        elif isinstance(effect, AppointmentCancelled):
+            await appointments.cancel_booked(tx, case.id, now)
+            await scheduler.cancel(tx, case.id, ("appointment_reminder",), now, "cancelled")
         elif isinstance(effect, OptedOut):
             await scheduler.cancel(tx, case.id, PERSON_EVENTS, now, "opted out")
             await alerts.escalate(tx, rt, case, "opted_out", now)
@@ -119,3 +154,23 @@ async def save(tx, rt: Runtime, case: Case, outcome: Outcome, channel, address, 
         address=address,
         now=now,
     )
+
+
+async def plan_appointment_reminders(
+    tx: aiosqlite.Connection,
+    case: Case,
+    appointment_id: int,
+    start: dt.datetime,
+    now: dt.datetime,
+) -> None:
+    """A reminder the working day before (10:00) and on the morning itself (09:00)."""
+    local = start.astimezone(AMSTERDAM)
+    day_before = dt.datetime.combine(
+        working_days_before(local.date(), 1), dt.time(10), tzinfo=AMSTERDAM
+    )
+    morning = dt.datetime.combine(local.date(), dt.time(9), tzinfo=AMSTERDAM)
+    for when, moment in (("day_before", day_before), ("morning", morning)):
+        if now < moment <= start - dt.timedelta(hours=1):
+            await scheduler.schedule(
+                tx, case.id, "appointment_reminder", moment, appointment=appointment_id, when=when
+            )

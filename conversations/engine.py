@@ -9,10 +9,11 @@ import datetime as dt
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from conversations import booking
 from conversations.calendar import add_working_days
 from conversations.matching import match_choice, match_keyword, meaningful, phrase_key, words
 from conversations.render import render
-from conversations.script import CONDITIONS, Choice, Script, Step, Text
+from conversations.script import CONDITIONS, RESUME, Choice, Script, Step, Text
 from conversations.state import (
     MAX_NOTE_CHARS,
     AnswerRecorded,
@@ -22,6 +23,7 @@ from conversations.state import (
     Facts,
     LanguageChanged,
     Message,
+    Offer,
     OptedIn,
     OptedOut,
     Outcome,
@@ -45,6 +47,8 @@ VARIABLES = frozenset(
         "prison",
         "language",
         "answers",
+        "appointment",
+        "offer",
     }
 )
 
@@ -65,14 +69,20 @@ def reply(state: State, script: Script, text: str, facts: Facts, now: dt.datetim
 
 
 def prompts(
-    script: Script, step_id: str, facts: Facts, now: dt.datetime, language: str
+    script: Script,
+    step_id: str,
+    facts: Facts,
+    now: dt.datetime,
+    language: str,
+    appointment: Offer | None = None,
 ) -> list[Message]:
     """The message(s) a step shows, as the person would see them (for checks and previews)."""
-    turn = _Turn(script, facts, now, State(step=step_id, language=language))
+    booked = appointment.to_dict() if appointment else None
+    turn = _Turn(script, facts, now, State(step=step_id, language=language, appointment=booked))
     step = script.steps[step_id]
     if step.kind == "say":
         if step.say is not None:
-            turn.messages.append(Message(turn._render(step.say)))
+            turn.messages.append(Message(turn.render(step.say)))
     else:
         turn.prompt()
     return turn.messages
@@ -129,6 +139,8 @@ class _Turn:
             if index is not None:
                 self.choose(step, step.choices[index])
                 return
+        if step is not None and step.kind == "booking" and booking.reply(self, step, text):
+            return
         if keyword is not None:
             self._keyword(keyword, text)
         elif (lang := self._language_named(text)) is not None:
@@ -168,9 +180,27 @@ class _Turn:
         elif keyword == "withdraw":
             self._withdraw()
             return
+        elif keyword in ("move", "unbook"):
+            self._rebook(keyword)
+            return
+        elif keyword == "postpone" and (detour := self.script.keyword_steps.get("postpone")):
+            self.state = self.state.evolve(resume=self.state.step, return_to=None)
+            self.enter(detour)
+            return
         elif keyword == "start":
             self.say("welcome_back")
         self.prompt()
+
+    def _rebook(self, keyword: str) -> None:
+        target = self.script.booking_step
+        if target is None or not booking.cancel(self):
+            self.say("no_appointment")
+            self.prompt()
+            return
+        if keyword == "unbook":
+            self.say("appointment_cancelled")
+        self.state = self.state.evolve(resume=None, return_to=None)
+        self.enter(target)
 
     def _choice_text(self, step: Step, text: str) -> None:
         if step.free_text and len(meaningful(words(text))) >= FREE_TEXT_MIN_WORDS:
@@ -188,6 +218,8 @@ class _Turn:
             return
         if step.condition:
             self._record_note(step.condition, text)
+        if step.escalate:
+            self.effects.append(Escalated(step.escalate, text[:MAX_NOTE_CHARS]))
         self.go(step, step.text_next)
 
     def _not_understood(self, step: Step) -> None:
@@ -198,7 +230,9 @@ class _Turn:
             self.prompt()
             return
         self.say("fallback")
-        if step.kind == "text":
+        if step.kind == "booking":
+            booking.none_fit(self, step)
+        elif step.kind == "text":
             self.go(step, step.text_next)
         else:
             self.choose(step, step.choice(step.fallback or step.choices[-1].id))
@@ -233,6 +267,8 @@ class _Turn:
         self.go(step, target)
 
     def go(self, origin: Step, target: str | None) -> None:
+        if target == RESUME:
+            target, self.state = self.state.resume, self.state.evolve(resume=None)
         back = self.state.return_to
         if back and origin.condition:
             following = self.script.steps.get(target) if target else None
@@ -250,29 +286,44 @@ class _Turn:
             self.state = self.state.evolve(step=step_id, misses=0)
             if step.status:
                 self.effects.append(StatusChanged(step.status))
+            if step.kind == "booking" and not booking.enter(self, step):
+                if step.none_fit is None:
+                    self.state = self.state.evolve(step=None)
+                    return
+                step_id = step.none_fit
+                continue
             if step.kind != "say":
-                days = step.timeout_working_days
-                if days is None:
-                    days = self.script.timeout_working_days
-                if days:
-                    due = add_working_days(self.now, days)
-                    self.effects.append(TimerStarted(step.id, due))
-                self.prompt()
+                self._start_timer(step)
+                if step.kind != "booking":
+                    self.prompt()
                 return
             if step.say is not None:
-                self.messages.append(Message(self._render(step.say)))
-            if step.next is None:
+                self.messages.append(Message(self.render(step.say)))
+            following = step.next
+            if following == RESUME:
+                following, self.state = self.state.resume, self.state.evolve(resume=None)
+            if following is None:
                 self.state = self.state.evolve(step=None)
                 return
-            step_id = step.next
+            step_id = following
         raise RuntimeError(f"script {self.script.id} chains more than {MAX_CHAIN} steps")
+
+    def _start_timer(self, step: Step) -> None:
+        days = step.timeout_working_days
+        if days is None:
+            days = self.script.timeout_working_days
+        if days:
+            self.effects.append(TimerStarted(step.id, add_working_days(self.now, days)))
 
     def prompt(self) -> None:
         step = self.current_step
         if step is None or step.kind == "say":
             return
-        text = self._render(step.say) if step.say else ""
-        labels = tuple(self._render(c.label) for c in step.choices)
+        if step.kind == "booking":
+            booking.prompt(self, step)
+            return
+        text = self.render(step.say) if step.say else ""
+        labels = tuple(self.render(c.label) for c in step.choices)
         options = "\n".join(f"{n} {label}" for n, label in enumerate(labels, 1))
         self.messages.append(Message("\n".join(p for p in (text, options) if p), labels))
 
@@ -325,9 +376,7 @@ class _Turn:
         self.state = self.state.evolve(picking_language=True)
         names = [self.script.language_names.get(lang, (lang,))[0] for lang in self.script.languages]
         options = "\n".join(f"{n} {name}" for n, name in enumerate(names, 1))
-        self.messages.append(
-            Message(f"{self._render_key('language_ask')}\n{options}", tuple(names))
-        )
+        self.messages.append(Message(f"{self.render_key('language_ask')}\n{options}", tuple(names)))
 
     def _pick_language(self, text: str) -> None:
         options = [
@@ -354,15 +403,17 @@ class _Turn:
         return squashed == self.facts.invite_code.upper()
 
     def say(self, key: str) -> None:
-        self.messages.append(Message(self._render_key(key)))
+        self.messages.append(Message(self.render_key(key)))
 
-    def _render_key(self, key: str) -> str:
-        return self._render(self.script.texts[key])
+    def add_message(self, text: str, choices: tuple[str, ...] = ()) -> None:
+        self.messages.append(Message(text, choices))
 
-    def _render(self, text: Text) -> str:
-        return render(
-            text.template(self.state.language, self.script.default_language), self._vars()
-        )
+    def render_key(self, key: str, **extra: Any) -> str:
+        return self.render(self.script.texts[key], **extra)
+
+    def render(self, text: Text, **extra: Any) -> str:
+        template = text.template(self.state.language, self.script.default_language)
+        return render(template, {**self._vars(), **extra})
 
     def _vars(self) -> dict[str, Any]:
         return template_variables(self.script, self.facts, self.now, self.state)
@@ -384,6 +435,22 @@ def template_variables(
         "prison": facts.prison,
         "language": state.language,
         "answers": _summary(script, state),
+        "appointment": _appointment(script, state),
+    }
+
+
+def _appointment(script: Script, state: State) -> dict[str, Any] | None:
+    if not state.appointment:
+        return None
+    offer = Offer.from_dict(state.appointment)
+    mode = script.mode_labels.get(offer.mode)
+    label = mode.template(state.language, script.default_language).render() if mode else offer.mode
+    return {
+        "start": offer.start,
+        "minutes": offer.minutes,
+        "mode": offer.mode,
+        "mode_label": label,
+        "place": offer.place or "",
     }
 
 

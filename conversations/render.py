@@ -5,11 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import operator
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime, format_time
 from jinja2 import StrictUndefined, Template, TemplateError, pass_context
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+PATTERNS = {"nl": "EEEE d MMMM 'om' HH:mm", "en": "EEEE d MMMM 'at' HH:mm"}
 MAX_OUTPUT_CHARS = 1600  # ten SMS segments; no bot message needs more
 MAX_SEQUENCE = 200  # bounds range() and string/list repetition inside templates
 
@@ -31,8 +34,12 @@ def _date(context: Any, value: dt.date, pattern: str = "EEEE d MMMM") -> str:
 
 
 @pass_context
-def _datetime(context: Any, value: dt.datetime, pattern: str = "EEEE d MMMM 'om' HH:mm") -> str:
-    return format_datetime(value, pattern, locale=context.get("language", "nl"))
+def _datetime(context: Any, value: dt.datetime, pattern: str | None = None) -> str:
+    """`dinsdag 8 december om 10:00` / `Tuesday 8 December at 10:00`, in Amsterdam time."""
+    language = context.get("language", "nl")
+    pattern = pattern or PATTERNS.get(language, PATTERNS["en"])
+    zone = AMSTERDAM if value.tzinfo else None
+    return format_datetime(value, pattern, tzinfo=zone, locale=language)
 
 
 @pass_context

@@ -17,7 +17,17 @@ from conversations.render import compile_text
 CONDITIONS = ("identity", "housing", "income", "debts", "care", "network", "children")
 STATUSES = ("ok", "help", "unknown")
 PURPOSES = ("share_with_municipality", "share_with_partners")
-KEYWORDS = ("stop", "start", "help", "human", "language", "withdraw")
+KEYWORDS = (
+    "stop",
+    "start",
+    "help",
+    "human",
+    "language",
+    "withdraw",
+    "move",
+    "unbook",
+    "postpone",
+)
 CASE_STATUSES = (
     "new",
     "contacted",
@@ -44,7 +54,15 @@ REQUIRED_TEXTS = (
     "reminder_1",
     "reminder_2",
     "nudge",
+    "offer",
+    "more_times",
+    "no_time_fits",
+    "time_taken",
+    "appointment_cancelled",
+    "no_appointment",
+    "appointment_reminder",
 )
+RESUME = "@resume"  # a `next` that returns to where a keyword detour started
 
 
 class _Loader(yaml.SafeLoader):
@@ -122,11 +140,16 @@ class Step:
     purpose: str | None = None
     fallback: str | None = None
     free_text: str | None = None  # choice a long unmatched reply counts as
+    booked: str | None = None  # for a booking step: next step after a booking
+    none_fit: str | None = None  # for a booking step: next step when no time fits
+    escalate: str | None = None  # for a text step: raise this escalation with the text
     status: str | None = None
     timeout_working_days: int | None = None
 
     @property
     def kind(self) -> str:
+        if self.booked is not None:
+            return "booking"
         if self.choices:
             return "choice"
         if self.text_next is not None:
@@ -152,6 +175,8 @@ class Script:
     status_labels: dict[str, Text]
     after_withdraw: str | None = None
     timeout_working_days: int | None = None  # default for waiting steps; 0 = none
+    keyword_steps: dict[str, str] = field(default_factory=dict)  # postpone -> its first step
+    mode_labels: dict[str, Text] = field(default_factory=dict)
     source: str = field(default="", compare=False, repr=False)
 
     def __repr__(self) -> str:
@@ -167,6 +192,34 @@ class Script:
         for m in choice.match:
             out.extend(self.synonyms.get(m.removeprefix("@"), ()) if m.startswith("@") else (m,))
         return out
+
+    @cached_property
+    def near_booking(self) -> frozenset[str]:
+        """Steps from which one reply can reach the booking step (free times are needed)."""
+        target = self.booking_step
+        if target is None:
+            return frozenset()
+
+        def leads_there(step_id: str | None) -> bool:
+            for _ in range(50):
+                if step_id == target:
+                    return True
+                step = self.steps.get(step_id or "")
+                if step is None or step.kind != "say":
+                    return False
+                step_id = step.next
+            return False
+
+        near = {target}
+        for step in self.steps.values():
+            following = [step.next, step.text_next, *(c.next for c in step.choices)]
+            if any(leads_there(t) for t in following):
+                near.add(step.id)
+        return frozenset(near)
+
+    @cached_property
+    def booking_step(self) -> str | None:
+        return next((s.id for s in self.steps.values() if s.kind == "booking"), None)
 
     @cached_property
     def keyword_forms(self) -> dict[str, tuple[str, ...]]:
@@ -211,6 +264,8 @@ def _build(raw: dict[str, Any], source: str) -> Script:
         status_labels={k: Text.parse(v) for k, v in (raw.get("statuses") or {}).items()},
         after_withdraw=raw.get("after_withdraw"),
         timeout_working_days=(raw.get("timeout") or {}).get("working_days"),
+        keyword_steps={str(k): str(v) for k, v in (raw.get("keyword_steps") or {}).items()},
+        mode_labels={k: Text.parse(v) for k, v in (raw.get("modes") or {}).items()},
         source=source,
     )
 
@@ -218,6 +273,7 @@ def _build(raw: dict[str, Any], source: str) -> Script:
 def _step(sid: str, body: dict[str, Any]) -> Step:
     text = body.get("text")
     timeout = body.get("timeout") or {}
+    booking = body.get("booking") or {}
     return Step(
         id=sid,
         say=Text.parse(body["say"]) if "say" in body else None,
@@ -230,6 +286,9 @@ def _step(sid: str, body: dict[str, Any]) -> Step:
         free_text=body.get("free_text"),
         status=body.get("status"),
         timeout_working_days=timeout.get("working_days"),
+        booked=booking.get("booked"),
+        none_fit=booking.get("none_fit"),
+        escalate=(text or {}).get("escalate") if text is not None else None,
     )
 
 

@@ -11,6 +11,36 @@ MAX_NOTE_CHARS = 2000
 
 
 @dataclass(frozen=True)
+class Offer:
+    """A free appointment time, as the I/O layer found it."""
+
+    slot_id: int
+    start: dt.datetime
+    minutes: int
+    mode: str  # phone, video, visit
+    place: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "slot_id": self.slot_id,
+            "start": self.start.isoformat(),
+            "minutes": self.minutes,
+            "mode": self.mode,
+            "place": self.place,
+        }
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> Offer:
+        return cls(
+            raw["slot_id"],
+            dt.datetime.fromisoformat(raw["start"]),
+            raw["minutes"],
+            raw["mode"],
+            raw.get("place"),
+        )
+
+
+@dataclass(frozen=True)
 class Facts:
     """What the engine may say about a case; read-only for the conversation."""
 
@@ -21,6 +51,7 @@ class Facts:
     sender: str
     organisation_phone: str = ""
     prison: str = ""
+    offers: tuple[Offer, ...] = ()  # free appointment times, earliest first
 
 
 @dataclass(frozen=True)
@@ -35,6 +66,10 @@ class State:
     return_to: str | None = None
     answers: dict[str, dict[str, str | None]] = field(default_factory=dict)
     consent: dict[str, bool] = field(default_factory=dict)
+    offered: list[dict[str, Any]] = field(default_factory=list)  # the times last shown
+    offer_page: int = 0
+    appointment: dict[str, Any] | None = None
+    resume: str | None = None  # where a keyword detour (postponement) comes back to
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True)
@@ -84,11 +119,22 @@ class OptedIn:
 @dataclass(frozen=True)
 class Escalated:
     reason: str
+    note: str | None = None  # what the person wrote, e.g. why they ask for postponement
 
 
 @dataclass(frozen=True)
 class LanguageChanged:
     language: str
+
+
+@dataclass(frozen=True)
+class AppointmentBooked:
+    offer: Offer
+
+
+@dataclass(frozen=True)
+class AppointmentCancelled:
+    pass
 
 
 @dataclass(frozen=True)
@@ -106,6 +152,8 @@ Effect = (
     | Escalated
     | LanguageChanged
     | TimerStarted
+    | AppointmentBooked
+    | AppointmentCancelled
 )
 
 

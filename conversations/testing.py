@@ -17,8 +17,16 @@ import datetime as dt
 
 from conversations import engine
 from conversations.script import Script
-from conversations.state import Effect, Facts, Message, State
+from conversations.state import Effect, Facts, Message, Offer, State
 
+UTC = dt.UTC
+FREE_TIMES = (
+    Offer(1, dt.datetime(2026, 12, 22, 9, 0, tzinfo=UTC), 30, "phone"),
+    Offer(1, dt.datetime(2026, 12, 22, 9, 30, tzinfo=UTC), 30, "phone"),
+    Offer(2, dt.datetime(2026, 12, 24, 12, 0, tzinfo=UTC), 45, "visit", "Stadskantoor Venlo"),
+    Offer(1, dt.datetime(2026, 12, 29, 9, 0, tzinfo=UTC), 30, "phone"),
+    Offer(2, dt.datetime(2026, 12, 31, 12, 0, tzinfo=UTC), 45, "visit", "Stadskantoor Venlo"),
+)
 SAM = Facts(
     first_name="Sam",
     report_date=dt.date(2027, 1, 14),
@@ -27,6 +35,7 @@ SAM = Facts(
     sender="Gemeente Venlo",
     organisation_phone="077 359 6666",
     prison="PI Roermond",
+    offers=FREE_TIMES,
 )
 MONDAY_MORNING = dt.datetime(2026, 12, 14, 10, 0, tzinfo=engine.TIMEZONE)
 

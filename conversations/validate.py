@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from jinja2 import TemplateSyntaxError, meta
 
@@ -17,12 +17,13 @@ from conversations.script import (
     KEYWORDS,
     PURPOSES,
     REQUIRED_TEXTS,
+    RESUME,
     STATUSES,
     Script,
     Text,
 )
 from conversations.segments import count_segments
-from conversations.state import Facts, State
+from conversations.state import Facts, Offer, State
 
 MAX_SEGMENTS = 2
 # Words that must never stand in a message's first line: a lock screen shows it.
@@ -41,6 +42,10 @@ SAMPLE_FACTS = Facts(
     prison="PI Roermond",
 )
 SAMPLE_NOW = dt.datetime(2026, 12, 14, 10, 0, tzinfo=dt.UTC)
+SAMPLE_OFFER = Offer(
+    1, dt.datetime(2027, 1, 5, 9, 30, tzinfo=dt.UTC), 45, "visit", "Stadskantoor, Laagste Dijk 12"
+)
+SAMPLE_FACTS = replace(SAMPLE_FACTS, offers=(SAMPLE_OFFER,) * 3)
 
 
 @dataclass(frozen=True)
@@ -75,6 +80,9 @@ def _references(script: Script) -> Iterator[Finding]:
         yield _err("start", f"unknown step {script.start!r}")
     if script.after_withdraw and script.after_withdraw not in steps:
         yield _err("after_withdraw", f"unknown step {script.after_withdraw!r}")
+    for keyword, target in script.keyword_steps.items():
+        if target not in steps:
+            yield _err(f"keyword_steps.{keyword}", f"unknown step {target!r}")
     for step in steps.values():
         where = f"steps.{step.id}"
         for target in _targets(step):
@@ -89,6 +97,8 @@ def _references(script: Script) -> Iterator[Finding]:
             value = getattr(step, attr)
             if value is not None and value not in ids:
                 yield _err(where, f"{attr} names no choice of this step: {value!r}")
+        if step.kind == "booking" and step.none_fit is None:
+            yield _err(where, "a booking step needs `none_fit`: where to go when no time fits")
         if step.kind == "choice" and step.fallback is None:
             yield _err(
                 where, "a choice step needs a `fallback` choice for replies never understood"
@@ -96,16 +106,17 @@ def _references(script: Script) -> Iterator[Finding]:
 
 
 def _targets(step) -> list[str]:
-    out = [step.next, step.text_next]
+    out = [step.next, step.text_next, step.booked, step.none_fit]
     for c in step.choices:
         out += [c.next, c.return_to]
-    return [t for t in out if t is not None]
+    return [t for t in out if t is not None and t != RESUME]
 
 
 def _reachability(script: Script) -> Iterator[Finding]:
     steps = script.steps
     reached: set[str] = set()
-    todo = [s for s in (script.start, script.after_withdraw) if s in steps]
+    roots = (script.start, script.after_withdraw, *script.keyword_steps.values())
+    todo = [s for s in roots if s in steps]
     while todo:
         sid = todo.pop()
         if sid not in reached:
@@ -114,7 +125,7 @@ def _reachability(script: Script) -> Iterator[Finding]:
     for sid in steps.keys() - reached:
         yield _err(f"steps.{sid}", "unreachable from the start step")
     # Every step must lead to an end: a say-only step without `next`, or a choice to None.
-    ending = {s.id for s in steps.values() if s.kind == "say" and s.next is None}
+    ending = {s.id for s in steps.values() if s.kind == "say" and s.next in (None, RESUME)}
     ending |= {s.id for s in steps.values() if any(c.next is None for c in s.choices)}
     changed = True
     while changed:
@@ -132,6 +143,8 @@ def _say_cycles(script: Script) -> Iterator[Finding]:
     for step in script.steps.values():
         seen, sid = set(), step.id
         while sid in script.steps and script.steps[sid].kind == "say" and script.steps[sid].next:
+            if script.steps[sid].next == RESUME:
+                break
             if sid in seen:
                 yield _err(f"steps.{step.id}", "say-only steps form a loop")
                 break
@@ -219,12 +232,13 @@ def _rendered(script: Script) -> Iterator[Finding]:
 
 
 def _sample_messages(script: Script, lang: str) -> Iterator[tuple[str, str]]:
-    state = State(step=None, language=lang)
+    state = State(step=None, language=lang, appointment=SAMPLE_OFFER.to_dict())
     variables = template_variables(script, SAMPLE_FACTS, SAMPLE_NOW, state)
+    variables["offer"] = variables["appointment"]
     for step in script.steps.values():
         where = f"steps.{step.id}.{lang}"
         try:
-            for message in prompts(script, step.id, SAMPLE_FACTS, SAMPLE_NOW, lang):
+            for message in prompts(script, step.id, SAMPLE_FACTS, SAMPLE_NOW, lang, SAMPLE_OFFER):
                 yield where, message.text
         except RenderError as exc:
             yield where, f"\x00{exc}"

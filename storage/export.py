@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
+from conversations.calendar import AMSTERDAM
 from conversations.script import CONDITIONS, PURPOSES
 from storage.cases import Case
 from storage.crypto import Vault
@@ -49,7 +51,7 @@ async def case_export(
         "report_date": case.report_date.isoformat(),
         "consent": consent,
         "conditions": conditions,
-        "appointment": None,
+        "appointment": await _appointment(db, case),
         "escalations": [
             {
                 "at": e["at"],
@@ -63,6 +65,24 @@ async def case_export(
     if everything:
         document["person"] = await _everything(db, vault, case)
     return document
+
+
+async def _appointment(db: Database, case: Case) -> dict[str, Any] | None:
+    row = await db.fetchone(
+        """SELECT start, organisation_id, mode, place, minutes FROM appointments
+           WHERE case_id = ? AND status = 'booked' ORDER BY id DESC LIMIT 1""",
+        (case.id,),
+    )
+    if row is None:
+        return None
+    start = dt.datetime.fromisoformat(row["start"]).astimezone(AMSTERDAM)
+    return {
+        "start": start.isoformat(),
+        "organisation": row["organisation_id"],
+        "mode": row["mode"],
+        "place": row["place"],
+        "minutes": row["minutes"],
+    }
 
 
 async def _everything(db: Database, vault: Vault, case: Case) -> dict[str, Any]:

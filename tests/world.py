@@ -36,8 +36,9 @@ class World:
         self.rt = rt
         self._sids = 0
 
-    async def load_organisations(self) -> None:
-        parsed = parse_organisations((EXAMPLES / "organisations.yaml").read_bytes(), {})
+    async def load_organisations(self, yaml_text: str | None = None) -> None:
+        data = yaml_text.encode() if yaml_text else (EXAMPLES / "organisations.yaml").read_bytes()
+        parsed = parse_organisations(data, {})
         async with self.rt.db.transaction() as tx:
             for _, org in parsed.items:
                 await save_organisation(tx, org, "2026-01-01T00:00:00+00:00")
@@ -67,8 +68,10 @@ class World:
         await task
         await Processor(self.rt, FakeClock(utc), stored).process_pending()
 
-    async def messages(self, reference: str, audience: str = "person") -> list[tuple[str, str]]:
-        """(local time, first line) of every message queued for the person, in order."""
+    async def messages(
+        self, reference: str, audience: str = "person", full: bool = False
+    ) -> list[tuple[str, str]]:
+        """(local time, first line or `full` text) of every message queued, in order."""
         rows = await self.rt.db.fetchall(
             """SELECT o.created_at, o.body FROM outbox o JOIN cases c ON c.id = o.case_id
                WHERE c.reference = ? AND o.audience = ? ORDER BY o.id""",
@@ -79,7 +82,7 @@ class World:
                 dt.datetime.fromisoformat(r["created_at"])
                 .astimezone(AMS)
                 .strftime("%a %d %b %H:%M"),
-                (self.rt.vault.open(r["body"], "outbox.body") or "").split("\n")[0],
+                _text(self.rt.vault.open(r["body"], "outbox.body") or "", full),
             )
             for r in rows
         ]
@@ -108,3 +111,7 @@ class World:
             (reference,),
         )
         return [(r["kind"], r["outcome"]) for r in rows]
+
+
+def _text(body: str, full: bool) -> str:
+    return body if full else body.split("\n")[0]

@@ -98,10 +98,12 @@ def test_a_whole_intake_in_the_terminal(db):
         "3",
         "zoon van 4",
         "1",
+        "1",  # the first free time
     )
     assert out.startswith("Gemeente Venlo: Hallo Sam.")
     assert "Op donderdag 14 januari moet u zich melden." in out
-    assert out.rstrip().endswith("Vragen? Stuur MENS. Dan belt iemand u.")
+    assert "1 donderdag 3 december om 13:00, op bezoek (Stadskantoor Venlo)" in out
+    assert out.rstrip().endswith("Kunt u niet? Stuur VERZET of AFZEGGEN. Vragen? Stuur MENS.")
     case = export(db, "ZM-2026-00017")
     assert case["status"] == "completed" and case["opted_out"] is False
     assert case["consent"] == {"share_with_municipality": True, "share_with_partners": False}
@@ -117,6 +119,13 @@ def test_a_whole_intake_in_the_terminal(db):
     assert [(e["reason"], e["contact"]) for e in case["escalations"]] == [
         ("kind_check", "a.jansen@example.org")
     ]
+    assert case["appointment"] == {
+        "start": "2026-12-03T13:00:00+01:00",
+        "organisation": "venlo",
+        "mode": "visit",
+        "place": "Stadskantoor Venlo",
+        "minutes": 45,
+    }
 
 
 def test_a_conversation_continues_across_sessions(db):

@@ -43,8 +43,15 @@ def test_whole_intake_in_dutch(intake):
         < - Kinderen en mantelzorg: in orde
         < Klopt dit?
         > klopt
-        < Dank u wel, Sam.
-        < Een medewerker neemt binnen 5 werkdagen contact met u op.
+        < Dank u wel, Sam. Wij sturen dit naar Gemeente Venlo.
+        < Maak een afspraak met Gemeente Venlo. Kies een tijd:
+        < 1 dinsdag 22 december om 10:00, telefonisch
+        < 3 donderdag 24 december om 13:00, op bezoek (Stadskantoor Venlo)
+        < 4 Andere tijden
+        < 5 Geen tijd past
+        > 3
+        < Uw afspraak staat: donderdag 24 december om 13:00, op bezoek (Stadskantoor Venlo).
+        < Kunt u niet? Stuur VERZET of AFZEGGEN.
     """,
     )
     assert chat.state.step is None
@@ -84,9 +91,15 @@ def test_whole_intake_in_english(intake):
         < - Housing: help wanted
         > yes
         < Thank you, Sam.
-        < Someone will contact you within 5 working days.
+        < Make an appointment with Gemeente Venlo. Choose a time:
+        < 1 Tuesday 22 December at 10:00, by phone
+        > other times
+        < 1 Tuesday 29 December at 10:00, by phone
+        > none fit
+        < Someone from Gemeente Venlo will call you to choose a time together.
     """,
     )
+    assert Escalated("no_slot_fits") in chat.effects
     assert chat.state.consent == {"share_with_municipality": True}
     assert chat.state.answers["housing"] == {"status": "help", "note": None}
 
@@ -341,7 +354,7 @@ def test_huge_text_is_kept_within_bounds(intake):
 
 def test_after_the_end_every_message_gets_an_answer(intake):
     chat = Conversation(intake)
-    for text in ("ja", "ja", "ja", *["1"] * 7, "1"):
+    for text in ("ja", "ja", "ja", *["1"] * 7, "1", "1"):  # ... summary ok, book the first time
         chat.send(text)
     play(
         chat,

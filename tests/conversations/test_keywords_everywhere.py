@@ -12,7 +12,8 @@ POSITIONS = {
     "condition choice": ["ja", "ja", "ja"],
     "free text": ["ja", "ja", "ja", "1", "2"],
     "summary": ["ja", "ja", "ja", *["1"] * 7],
-    "finished": ["ja", "ja", "ja", *["1"] * 7, "1"],
+    "booking": ["ja", "ja", "ja", *["1"] * 7, "1"],
+    "finished": ["ja", "ja", "ja", *["1"] * 7, "1", "1"],
 }
 
 
@@ -132,7 +133,9 @@ def test_withdraw_before_consent(intake, position):
     )
 
 
-@pytest.mark.parametrize("position", ["condition choice", "free text", "summary", "finished"])
+@pytest.mark.parametrize(
+    "position", ["condition choice", "free text", "summary", "booking", "finished"]
+)
 def test_withdraw_after_consent(intake, position):
     chat = at(intake, position)
     said = chat.send("INTREKKEN")
