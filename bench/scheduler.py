@@ -1,0 +1,81 @@
+"""One scheduler tick over a cohort of 100,000 cases with pending events.
+
+    .venv/bin/python bench/scheduler.py [--cases 100000] [--sending 5000]
+
+Imports the cohort through the real import path (every case gets its outreach and purge
+events), then times one tick when nothing is due, and one tick in which `--sending`
+outreach events are due (two messages each: 10,000 messages into the outbox). Memory is
+the peak of Python allocations during the tick (tracemalloc) and the process's peak RSS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import resource
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bot import timeline  # noqa: E402
+from bot.cohort import import_cohort  # noqa: E402
+from bot.config import load_settings  # noqa: E402
+from bot.runtime import open_runtime  # noqa: E402
+from bot.scheduler import tick  # noqa: E402
+from tests.world import World  # noqa: E402
+
+AMS = ZoneInfo("Europe/Amsterdam")
+MONDAY = dt.datetime(2026, 12, 14, 9, 0, tzinfo=AMS)
+
+
+def rows(start: int, count: int) -> bytes:
+    lines = ["reference,first_name,phone,municipality,report_date,prison,language"]
+    lines += [f"ZM-{i:07d},Naam,+316{20000000 + i},Venlo,2027-01-29,,nl"
+              for i in range(start, start + count)]
+    return ("\n".join(lines) + "\n").encode()
+
+
+async def timed_tick(rt, now: dt.datetime) -> tuple[float, float, dict]:
+    tracemalloc.start()
+    started = time.perf_counter()
+    counts = await tick(rt, timeline.HANDLERS, now.astimezone(dt.UTC))
+    elapsed = time.perf_counter() - started
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return elapsed, peak / 2**20, dict(counts)
+
+
+async def main(cases: int, sending: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = load_settings(db=f"{tmp}/v.db", environ={"VOORZORG_SECRET_KEY": "x" * 40})
+        async with open_runtime(settings) as rt:
+            await World(rt).load_organisations()
+            started = time.perf_counter()
+            await import_cohort(rt, rows(0, sending), MONDAY.astimezone(dt.UTC))
+            await import_cohort(rt, rows(sending, cases - sending),
+                                (MONDAY + dt.timedelta(hours=3)).astimezone(dt.UTC))
+            print(f"import of {cases:,} cases: {time.perf_counter() - started:.1f} s")
+            pending = await rt.db.fetchone(
+                "SELECT count(*) FROM scheduled_events WHERE done_at IS NULL")
+            print(f"pending events: {pending[0]:,}")
+
+            idle = await timed_tick(rt, MONDAY - dt.timedelta(hours=1))
+            print(f"tick, nothing due:   {idle[0] * 1000:8.1f} ms, peak {idle[1]:6.1f} MiB  {idle[2]}")
+            busy = await timed_tick(rt, MONDAY + dt.timedelta(hours=1))
+            (queued,) = await rt.db.fetchone("SELECT count(*) FROM outbox")
+            print(f"tick, {queued:,} messages: {busy[0]:8.1f} s,  peak {busy[1]:6.1f} MiB  {busy[2]}")
+            print(f"process peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--cases", type=int, default=100_000)
+    parser.add_argument("--sending", type=int, default=5_000)
+    args = parser.parse_args()
+    asyncio.run(main(args.cases, args.sending))
