@@ -23,12 +23,12 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot import timeline  # noqa: E402
-from bot.cohort import import_cohort  # noqa: E402
-from bot.config import load_settings  # noqa: E402
-from bot.runtime import open_runtime  # noqa: E402
-from bot.scheduler import tick  # noqa: E402
-from tests.world import World  # noqa: E402
+from bot import timeline
+from bot.cohort import import_cohort
+from bot.config import load_settings
+from bot.runtime import open_runtime
+from bot.scheduler import tick
+from tests.world import World
 
 AMS = ZoneInfo("Europe/Amsterdam")
 MONDAY = dt.datetime(2026, 12, 14, 9, 0, tzinfo=AMS)
@@ -36,8 +36,10 @@ MONDAY = dt.datetime(2026, 12, 14, 9, 0, tzinfo=AMS)
 
 def rows(start: int, count: int) -> bytes:
     lines = ["reference,first_name,phone,municipality,report_date,prison,language"]
-    lines += [f"ZM-{i:07d},Naam,+316{20000000 + i},Venlo,2027-01-29,,nl"
-              for i in range(start, start + count)]
+    lines += [
+        f"ZM-{i:07d},Naam,+316{20000000 + i},Venlo,2027-01-29,,nl"
+        for i in range(start, start + count)
+    ]
     return ("\n".join(lines) + "\n").encode()
 
 
@@ -58,19 +60,28 @@ async def main(cases: int, sending: int) -> None:
             await World(rt).load_organisations()
             started = time.perf_counter()
             await import_cohort(rt, rows(0, sending), MONDAY.astimezone(dt.UTC))
-            await import_cohort(rt, rows(sending, cases - sending),
-                                (MONDAY + dt.timedelta(hours=3)).astimezone(dt.UTC))
+            await import_cohort(
+                rt,
+                rows(sending, cases - sending),
+                (MONDAY + dt.timedelta(hours=3)).astimezone(dt.UTC),
+            )
             print(f"import of {cases:,} cases: {time.perf_counter() - started:.1f} s")
             pending = await rt.db.fetchone(
-                "SELECT count(*) FROM scheduled_events WHERE done_at IS NULL")
+                "SELECT count(*) FROM scheduled_events WHERE done_at IS NULL"
+            )
             print(f"pending events: {pending[0]:,}")
 
             idle = await timed_tick(rt, MONDAY - dt.timedelta(hours=1))
-            print(f"tick, nothing due:   {idle[0] * 1000:8.1f} ms, peak {idle[1]:6.1f} MiB  {idle[2]}")
+            print(
+                f"tick, nothing due:   {idle[0] * 1000:8.1f} ms, peak {idle[1]:6.1f} MiB  {idle[2]}"
+            )
             busy = await timed_tick(rt, MONDAY + dt.timedelta(hours=1))
             (queued,) = await rt.db.fetchone("SELECT count(*) FROM outbox")
-            print(f"tick, {queued:,} messages: {busy[0]:8.1f} s,  peak {busy[1]:6.1f} MiB  {busy[2]}")
-            print(f"process peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+            print(
+                f"tick, {queued:,} messages: {busy[0]:8.1f} s,  peak {busy[1]:6.1f} MiB  {busy[2]}"
+            )
+            rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            print(f"process peak RSS: {rss:.0f} MiB")
 
 
 if __name__ == "__main__":

@@ -74,15 +74,20 @@ async def escalate(
     return escalation_id
 
 
-async def _alert(tx, rt: Runtime, case: Case, contact, text: str, now: dt.datetime) -> None:
-    routes = []
+def routes(rt: Runtime, contact) -> list[tuple[str, str, tuple[str, ...]]]:
+    """Every channel a contact person has: e-mail (if SMTP is set up), Telegram, SMS."""
+    found = []
     if rt.settings.smtp_host and rt.settings.smtp_from:
-        routes.append(("email", contact["email"], ()))
+        found.append(("email", contact["email"], ()))
     if contact["telegram_chat_id"] is not None:
-        routes.append(("telegram", str(contact["telegram_chat_id"]), (ACK_LABEL,)))
+        found.append(("telegram", str(contact["telegram_chat_id"]), (ACK_LABEL,)))
     if contact["phone"]:
-        routes.append(("sms", contact["phone"], ()))
-    for channel, address, choices in routes:
+        found.append(("sms", contact["phone"], ()))
+    return found
+
+
+async def _alert(tx, rt: Runtime, case: Case, contact, text: str, now: dt.datetime) -> None:
+    for channel, address, choices in routes(rt, contact):
         await queue_message(
             tx, rt.vault, case.id, channel, address, text, choices, now, audience="staff"
         )

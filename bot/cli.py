@@ -11,7 +11,7 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
-from bot import retention, timeline, turns
+from bot import handoff, retention, timeline, turns
 from bot.cohort import import_cohort
 from bot.config import ConfigError, load_settings
 from bot.importing import FileError, parse_organisations
@@ -178,6 +178,57 @@ async def cmd_case_erase(args: argparse.Namespace) -> int:
     return await _runtime_call(args, body)
 
 
+async def cmd_case_takeover(args: argparse.Namespace) -> int:
+    async def body(rt: Runtime) -> int:
+        case = await _case(rt, args.reference)
+        contact = await rt.db.fetchone(
+            "SELECT id FROM contacts WHERE email = ? AND organisation_id = ?",
+            (args.contact.lower(), case.organisation_id),
+        )
+        if contact is None:
+            raise UserError(f"{args.contact} is no contact person of {case.organisation_id}")
+        async with rt.db.transaction() as tx:
+            await handoff.take_over(tx, rt, case, contact["id"], dt.datetime.now(dt.UTC))
+        print(f"{case.reference}: taken over; the bot relays until `voorzorg case handback`")
+        return 0
+
+    return await _runtime_call(args, body)
+
+
+async def cmd_case_say(args: argparse.Namespace) -> int:
+    async def body(rt: Runtime) -> int:
+        case = await _case(rt, args.reference)
+        contact = await rt.db.fetchone(
+            "SELECT name FROM contacts WHERE id = ?", (case.taken_over_by,)
+        )
+        if contact is None:
+            raise UserError(f"{case.reference} is not taken over; `voorzorg case takeover` first")
+        async with rt.db.transaction() as tx:
+            try:
+                await handoff.say_to_person(
+                    tx, rt, case, contact["name"], args.text, dt.datetime.now(dt.UTC)
+                )
+            except handoff.NoRoute as exc:
+                raise UserError(str(exc)) from None
+        print(f"{case.reference}: queued")
+        return 0
+
+    return await _runtime_call(args, body)
+
+
+async def cmd_case_handback(args: argparse.Namespace) -> int:
+    async def body(rt: Runtime) -> int:
+        case = await _case(rt, args.reference)
+        if case.taken_over_by is None:
+            raise UserError(f"{case.reference} is not taken over")
+        async with rt.db.transaction() as tx:
+            await handoff.hand_back(tx, rt, case, dt.datetime.now(dt.UTC))
+        print(f"{case.reference}: back with the bot")
+        return 0
+
+    return await _runtime_call(args, body)
+
+
 async def cmd_scripts_validate(args: argparse.Namespace) -> int:
     target = Path(args.path) if args.path else default_scripts_dir()
     files = sorted(target.glob("*.yaml")) if target.is_dir() else [target]
@@ -267,6 +318,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="all data held on the person, messages included (GDPR access)",
     )
     command("erase", cmd_case_erase, "erase a person's data now (on request)", case).add_argument(
+        "reference"
+    )
+    p = command("takeover", cmd_case_takeover, "a contact person takes over the chat", case)
+    p.add_argument("reference")
+    p.add_argument("--contact", required=True, help="the contact person's e-mail")
+    p = command("say", cmd_case_say, "send a message as the contact who took over", case)
+    p.add_argument("reference")
+    p.add_argument("text")
+    command("handback", cmd_case_handback, "give the chat back to the bot", case).add_argument(
         "reference"
     )
     p = command("tick", cmd_tick, "run everything that is due, then exit")

@@ -29,9 +29,17 @@ class Arrival:
     kind: str  # text, button, edited, media
     text: str = ""
     button_id: str | None = None  # Telegram callback query id, to answer the press
+    reply_to: str | None = None  # the message this one answers (Telegram), if any
 
     def payload(self) -> str:
-        return json.dumps({"kind": self.kind, "text": self.text, "button_id": self.button_id})
+        return json.dumps(
+            {
+                "kind": self.kind,
+                "text": self.text,
+                "button_id": self.button_id,
+                "reply_to": self.reply_to,
+            }
+        )
 
 
 def parse_payload(raw: str) -> dict[str, Any]:

@@ -10,11 +10,12 @@ import sqlite3
 
 import aiosqlite
 
-from bot import alerts, turns
+from bot import alerts, handoff, turns
 from bot.clock import Clock
 from bot.config import Settings
 from bot.inbound import parse_payload
 from bot.runtime import Runtime
+from conversations.matching import match_keyword
 from locales import both, gettext
 from storage.cases import INVITE_ALPHABET, INVITE_LENGTH, Case, get_case
 from storage.conversations import queue_message
@@ -93,8 +94,8 @@ class Processor:
             case = None
             if contact is not None:
                 text = str(payload.get("text") or "")
-                await alerts.acknowledge_by_reply(
-                    tx, self.rt, contact, row["channel"], sender, text, now
+                await handoff.from_contact(
+                    tx, self.rt, contact, row["channel"], sender, text, payload.get("reply_to"), now
                 )
             else:
                 case = await self._identify(tx, row["channel"], sender, row["sender_hash"])
@@ -150,6 +151,12 @@ class Processor:
             return [
                 await queue_message(tx, self.rt.vault, case.id, channel, sender, reply, (), now)
             ]
+        if (
+            case.taken_over_by is not None
+            and match_keyword(text, self.rt.scripts[turns.DEFAULT_SCRIPT].keyword_forms) != "stop"
+        ):
+            await handoff.relay_to_contact(tx, self.rt, case, text, now)
+            return []
         if text.startswith("/start"):
             return await turns.resume(tx, self.rt, case, channel, sender, now)
         return await turns.receive(tx, self.rt, case, text, channel, sender, now)

@@ -90,6 +90,8 @@ async def _to_person_check(case: Case | None, now: dt.datetime) -> str | Postpon
         return "dropped: case gone"
     if case.opted_out:
         return "dropped: opted out"
+    if case.taken_over_by is not None:
+        return "dropped: a contact person has taken over"
     if now >= report_start(case):
         return "dropped: report date reached"
     window = sending_window(now)

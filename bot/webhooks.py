@@ -145,7 +145,15 @@ def arrival_from_update(update: dict) -> Arrival | None:
     if (message := update.get("message")) is not None:
         chat = str(message["chat"]["id"])
         if isinstance(message.get("text"), str):
-            return Arrival("telegram", key, chat, "text", message["text"])
+            replied = (message.get("reply_to_message") or {}).get("message_id")
+            return Arrival(
+                "telegram",
+                key,
+                chat,
+                "text",
+                message["text"],
+                reply_to=str(replied) if replied is not None else None,
+            )
         return Arrival("telegram", key, chat, "media")
     return None
 

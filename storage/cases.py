@@ -45,6 +45,7 @@ class Case:
     status: str
     opted_out: bool
     purged: bool = False
+    taken_over_by: int | None = None  # a contact person handles the conversation
 
 
 def new_invite_code() -> str:
@@ -66,6 +67,7 @@ def _case(row: sqlite3.Row, vault: Vault) -> Case:
         status=row["status"],
         opted_out=bool(row["opted_out"]),
         purged=row["purged_at"] is not None,
+        taken_over_by=row["taken_over_by"],
     )
 
 

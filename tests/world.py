@@ -58,12 +58,17 @@ class World:
 
     async def say(self, phone: str, text: str, now: dt.datetime) -> None:
         """The person texts us: stored like a webhook, processed like the service does."""
+        await self.say_as(phone, text, None, now)
+
+    async def say_as(self, phone: str, text: str, reply_to: str | None, now: dt.datetime) -> None:
+        """A message that answers an earlier one (`reply_to`: its provider id)."""
         self._sids += 1
         stored = asyncio.Event()
         writer = InboundWriter(self.rt.db, self.rt.vault, stored)
         task = asyncio.create_task(writer.run())
         utc = now.astimezone(dt.UTC)
-        await writer.store(Arrival("sms", f"SM{self._sids}", phone, "text", text), utc.isoformat())
+        arrival = Arrival("sms", f"SM{self._sids}", phone, "text", text, reply_to=reply_to)
+        await writer.store(arrival, utc.isoformat())
         await writer.close()
         await task
         await Processor(self.rt, FakeClock(utc), stored).process_pending()

@@ -16,3 +16,6 @@ CREATE INDEX appointments_case ON appointments (case_id);
 
 -- What the person wrote with an escalation (e.g. why they ask for postponement), sealed.
 ALTER TABLE escalations ADD COLUMN note BLOB;
+
+-- A contact person who took over the conversation: the bot relays instead of asking.
+ALTER TABLE cases ADD COLUMN taken_over_by INTEGER REFERENCES contacts (id) ON DELETE SET NULL;

@@ -212,3 +212,38 @@ def test_scripts_validate(tmp_path):
     done = voorzorg(tmp_path / "v.db", "scripts", "validate", str(broken))
     assert done.returncode == 1
     assert "broken.yaml: error: steps.consent_municipality: unknown step 'nowhere'" in done.stdout
+
+
+def test_tick_runs_what_is_due_once(db):
+    first = voorzorg(db, "tick", "--now", "2026-12-01T10:00:00+01:00")
+    assert first.stdout == "outreach: 2 sent\n"
+    again = voorzorg(db, "tick", "--now", "2026-12-01T10:00:00+01:00")
+    assert again.stdout == "nothing due\n"
+    later = voorzorg(db, "tick", "--now", "2026-12-03T10:00:00+01:00")
+    assert later.stdout == "reminder: 2 sent\n"  # one each for Sam and Alex
+
+
+def test_a_contact_person_takes_over_from_the_terminal(db):
+    voorzorg(db, "tick", "--now", "2026-12-01T10:00:00+01:00")
+    denied = voorzorg(db, "case", "takeover", "ZM-2026-00017", "--contact", "c.smeets@example.org")
+    assert denied.stderr == "voorzorg: c.smeets@example.org is no contact person of venlo\n"
+    taken = voorzorg(db, "case", "takeover", "ZM-2026-00017", "--contact", "A.Jansen@example.org")
+    assert taken.returncode == 0
+    assert voorzorg(db, "case", "say", "ZM-2026-00017", "Ik bel u morgen.").returncode == 0
+    everything = json.loads(voorzorg(db, "case", "export", "ZM-2026-00017", "--everything").stdout)
+    texts = [m["text"] for m in everything["person"]["messages"]]
+    assert "Gemeente Venlo (A. Jansen): Ik bel u morgen." in texts
+    assert voorzorg(db, "case", "handback", "ZM-2026-00017").returncode == 0
+    assert voorzorg(db, "case", "handback", "ZM-2026-00017").stderr == (
+        "voorzorg: ZM-2026-00017 is not taken over\n"
+    )
+
+
+def test_erasure_on_request(db):
+    chat(db, "ZM-2026-00017", "ja", "ja", "ja", "2", "Mijn huisbaas heet Pietersen")
+    assert voorzorg(db, "case", "erase", "ZM-2026-00017").returncode == 0
+    everything = json.loads(voorzorg(db, "case", "export", "ZM-2026-00017", "--everything").stdout)
+    person = everything["person"]
+    assert (person["first_name"], person["phone"], person["prison"]) == ("", None, None)
+    assert all(not m["text"] for m in person["messages"])
+    assert everything["conditions"]["identity"] == {"status": "help"}  # counted, not told

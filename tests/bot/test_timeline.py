@@ -209,3 +209,32 @@ async def test_the_retention_period_erases_the_person(world):
     assert row_["purged_at"] is not None
     assert {m[1] for m in await world.messages("ZM-1")} == {""}
     assert await world.rt.db.fetchall("SELECT * FROM conversations") == []
+
+
+async def test_a_contact_takes_over_by_replying_to_the_alert_and_hands_back(world):
+    await world.cohort(row("ZM-1"), at(2026, 12, 14, 10))
+    await world.tick(at(2026, 12, 14, 10))
+    await world.say(SAM, "ja", at(2026, 12, 14, 10, 1))
+    await world.say(SAM, "MENS", at(2026, 12, 14, 10, 2))  # alert to the contact person
+    alert_id = await world.rt.db.fetchone(
+        "SELECT id FROM outbox WHERE audience = 'staff' AND channel = 'sms' ORDER BY id LIMIT 1"
+    )
+    async with world.rt.db.transaction() as tx:  # the contact's SMS answer to that alert
+        await tx.execute("UPDATE outbox SET provider_id = 'SMalert' WHERE id = ?", (alert_id[0],))
+    contact_phone = "+31612345678"
+    await world.say_as(
+        contact_phone, "Hoi Sam, ik bel je morgen om 10 uur.", "SMalert", at(2026, 12, 14, 11)
+    )
+    said = [m[1] for m in await world.messages("ZM-1", full=True)]
+    assert said[-1] == "Gemeente Venlo (A. Jansen): Hoi Sam, ik bel je morgen om 10 uur."
+    await world.say(SAM, "Goed, tot morgen", at(2026, 12, 14, 11, 5))
+    staff = [m[1] for m in await world.messages("ZM-1", audience="staff", full=True)]
+    assert staff[-1] == "ZM-1: Goed, tot morgen"  # relayed, not answered by the bot
+    assert [m[1] for m in await world.messages("ZM-1")][-1].startswith("Gemeente Venlo (A. Jansen)")
+    before = len(await world.messages("ZM-1"))
+    await world.days(at(2026, 12, 14, 12), at(2026, 12, 18, 12))
+    assert len(await world.messages("ZM-1")) == before  # no reminders or nudges meanwhile
+    await world.say(contact_phone, "KLAAR", at(2026, 12, 18, 13))
+    assert (await world.messages("ZM-1"))[-1][1].startswith("Mogen wij uw antwoorden delen")
+    held = await world.rt.db.fetchone("SELECT taken_over_by FROM cases WHERE reference = 'ZM-1'")
+    assert held[0] is None
