@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from typing import Protocol
 
@@ -32,3 +33,13 @@ class FakeClock:
 
     def set(self, moment: dt.datetime) -> None:
         self._now = moment.astimezone(dt.UTC)
+
+
+async def idle(wake: asyncio.Event, stop: asyncio.Event, seconds: float) -> None:
+    """Wait until there may be work (`wake`), shutdown (`stop`), or `seconds` passed."""
+    wake.clear()
+    waiter = asyncio.ensure_future(wake.wait())
+    stopper = asyncio.ensure_future(stop.wait())
+    await asyncio.wait({waiter, stopper}, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    waiter.cancel()
+    stopper.cancel()

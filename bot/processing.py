@@ -11,7 +11,7 @@ import sqlite3
 import aiosqlite
 
 from bot import alerts, handoff, turns
-from bot.clock import Clock
+from bot.clock import Clock, idle
 from bot.config import Settings
 from bot.inbound import parse_payload
 from bot.runtime import Runtime
@@ -59,12 +59,7 @@ class Processor:
                 done = 0
             if done:
                 continue
-            self.stored.clear()
-            waiter = asyncio.ensure_future(self.stored.wait())
-            stopper = asyncio.ensure_future(stop.wait())
-            await asyncio.wait({waiter, stopper}, timeout=1.0, return_when=asyncio.FIRST_COMPLETED)
-            waiter.cancel()
-            stopper.cancel()
+            await idle(self.stored, stop, seconds=1.0)
         await self.process_pending()  # what was acknowledged before shutdown is handled now
 
     async def process_pending(self, limit: int = BATCH) -> int:

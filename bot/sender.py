@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass
 
 from bot.channels import Channel, RecipientGone, RecipientOptedOut, SendError
-from bot.clock import Clock
+from bot.clock import Clock, idle
 from bot.runtime import Runtime
 from storage.conversations import queue_message
 from storage.db import fetchone
@@ -67,12 +67,7 @@ class Sender:
                 sent = 0
             if sent:
                 continue
-            self.wake.clear()
-            waiter = asyncio.ensure_future(self.wake.wait())
-            stopper = asyncio.ensure_future(stop.wait())
-            await asyncio.wait({waiter, stopper}, timeout=1.0, return_when=asyncio.FIRST_COMPLETED)
-            waiter.cancel()
-            stopper.cancel()
+            await idle(self.wake, stop, seconds=1.0)
 
     async def send_due(self, limit: int = 100) -> int:
         """Send what is due, then record every result in one transaction."""

@@ -56,14 +56,20 @@ def refuse(exc: BadRequest, route: str) -> Response:
     return Response(exc.reason, status_code=exc.status, media_type="text/plain")
 
 
+async def signed_form(request: Request, path: str) -> dict[str, str]:
+    """The form fields of a Twilio webhook, once its signature checks out."""
+    params = form(await read_body(request))
+    app = request.app.state.voorzorg
+    signature = request.headers.get("x-twilio-signature", "")
+    if not signature_ok(app.rt.settings, path, params, signature):
+        raise BadRequest(403, "bad signature")
+    return params
+
+
 async def twilio_inbound(request: Request) -> Response:
     app = request.app.state.voorzorg
     try:
-        params = form(await read_body(request))
-        if not signature_ok(
-            app.rt.settings, INBOUND_PATH, params, request.headers.get("x-twilio-signature", "")
-        ):
-            raise BadRequest(403, "bad signature")
+        params = await signed_form(request, INBOUND_PATH)
         sid, sender = params.get("MessageSid"), params.get("From")
         if not sid or not sender:
             raise BadRequest(400, "MessageSid and From are required")
@@ -85,14 +91,7 @@ async def twilio_inbound(request: Request) -> Response:
 async def twilio_status(request: Request) -> Response:
     app = request.app.state.voorzorg
     try:
-        params = form(await read_body(request))
-        if not signature_ok(
-            app.rt.settings,
-            STATUS_CALLBACK_PATH,
-            params,
-            request.headers.get("x-twilio-signature", ""),
-        ):
-            raise BadRequest(403, "bad signature")
+        params = await signed_form(request, STATUS_CALLBACK_PATH)
         sid, status = params.get("MessageSid"), params.get("MessageStatus")
         if not sid or not status:
             raise BadRequest(400, "MessageSid and MessageStatus are required")

@@ -14,7 +14,7 @@ from conversations.state import AppointmentBooked, AppointmentCancelled, Escalat
 
 if TYPE_CHECKING:
     from conversations.engine import _Turn
-    from conversations.script import Step
+    from conversations.script import Script, Step
 
 PAGE = 3
 MORE = ("andere", "andere tijden", "anders", "meer", "other", "other times", "more", "later")
@@ -41,7 +41,10 @@ def prompt(turn: _Turn, step: Step) -> None:
     if not offers:
         turn.state = turn.state.evolve(offer_page=0)
         offers = _page(turn)
-    labels = [turn.render_key("offer", offer=offer_vars(turn, o)) for o in offers]
+    labels = [
+        turn.render_key("offer", offer=offer_vars(turn.script, turn.state.language, o))
+        for o in offers
+    ]
     labels += [turn.render_key("more_times"), turn.render_key("no_time_fits")]
     text = turn.render(step.say) if step.say else ""
     options = "\n".join(f"{n} {label}" for n, label in enumerate(labels, 1))
@@ -95,13 +98,10 @@ def cancel(turn: _Turn) -> bool:
     return True
 
 
-def offer_vars(turn: _Turn, offer: Offer) -> dict[str, Any]:
-    mode = turn.script.mode_labels.get(offer.mode)
-    label = (
-        mode.template(turn.state.language, turn.script.default_language).render()
-        if mode
-        else offer.mode
-    )
+def offer_vars(script: Script, language: str, offer: Offer) -> dict[str, Any]:
+    """What a text can say about a time: `start`, `minutes`, `mode_label`, `place`."""
+    mode = script.mode_labels.get(offer.mode)
+    label = mode.template(language, script.default_language).render() if mode else offer.mode
     return {
         "start": offer.start,
         "minutes": offer.minutes,

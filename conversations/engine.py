@@ -442,16 +442,7 @@ def template_variables(
 def _appointment(script: Script, state: State) -> dict[str, Any] | None:
     if not state.appointment:
         return None
-    offer = Offer.from_dict(state.appointment)
-    mode = script.mode_labels.get(offer.mode)
-    label = mode.template(state.language, script.default_language).render() if mode else offer.mode
-    return {
-        "start": offer.start,
-        "minutes": offer.minutes,
-        "mode": offer.mode,
-        "mode_label": label,
-        "place": offer.place or "",
-    }
+    return booking.offer_vars(script, state.language, Offer.from_dict(state.appointment))
 
 
 def _summary(script: Script, state: State) -> list[dict[str, Any]]:
