@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
 from collections.abc import Mapping
@@ -36,6 +37,7 @@ class Settings:
     telegram_mode: str = "webhook"  # or "polling", for local development
     sms_per_second: float = 10.0
     tick_seconds: float = 30.0  # how often `serve` runs what is due
+    window: tuple[dt.time, dt.time] = (dt.time(9), dt.time(20))  # messages to people
 
     @property
     def twilio_enabled(self) -> bool:
@@ -82,6 +84,7 @@ def load_settings(db: str | None = None, environ: Mapping[str, str] | None = Non
         ),
         sms_per_second=_number("VOORZORG_SMS_PER_SECOND", get("VOORZORG_SMS_PER_SECOND", "10")),
         tick_seconds=_number("VOORZORG_TICK_SECONDS", get("VOORZORG_TICK_SECONDS", "30")),
+        window=_window(get("VOORZORG_SENDING_WINDOW", "09:00-20:00")),
     )
     key = get("VOORZORG_SECRET_KEY")
     if key is None:
@@ -91,6 +94,18 @@ def load_settings(db: str | None = None, environ: Mapping[str, str] | None = Non
     if len(key) < 32:
         raise ConfigError("VOORZORG_SECRET_KEY must be at least 32 characters")
     return replace(draft, secret_key=key)
+
+
+def _window(raw: str | None) -> tuple[dt.time, dt.time]:
+    try:
+        opens, closes = (dt.time.fromisoformat(p.strip()) for p in str(raw).split("-"))
+    except ValueError:
+        raise ConfigError(
+            f"VOORZORG_SENDING_WINDOW must look like 09:00-20:00, not {raw!r}"
+        ) from None
+    if opens >= closes:
+        raise ConfigError("VOORZORG_SENDING_WINDOW must open before it closes")
+    return opens, closes
 
 
 def _flag(raw: str | None) -> bool:

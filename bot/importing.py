@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -239,7 +240,33 @@ def _organisation(raw: Any) -> Organisation:
         municipalities=tuple(str(m).strip() for m in municipalities),
         contacts=tuple(_contact(org_id, c) for c in raw.get("contacts") or []),
         slots=tuple(_slot(org_id, s) for s in raw.get("slots") or []),
+        timeline=_timeline(org_id, raw.get("timeline") or {}),
     )
+
+
+TIMELINE_KEYS = {
+    "reminder_days": "a list of working days after the first message, like [2, 4]",
+    "escalate_after_days": "working days without a reply before escalating",
+    "escalate_before_report_days": "escalate no later than this many working days before",
+    "retention_days": "days after the report date until personal data is erased",
+}
+
+
+def _timeline(org_id: str, raw: Any) -> str:
+    """Per-organisation timeline settings, checked here so a typo fails the load."""
+    if not isinstance(raw, dict):
+        raise ValueError(f"{org_id}: timeline must be a mapping")
+    for key, value in raw.items():
+        if key not in TIMELINE_KEYS:
+            raise ValueError(
+                f"{org_id}: timeline.{key} is unknown; known: {', '.join(TIMELINE_KEYS)}"
+            )
+        numbers = value if key == "reminder_days" else [value]
+        if not isinstance(numbers, list) or not all(
+            isinstance(n, int) and not isinstance(n, bool) and 0 < n <= 365 for n in numbers
+        ):
+            raise ValueError(f"{org_id}: timeline.{key} must be {TIMELINE_KEYS[key]}")
+    return json.dumps(raw, sort_keys=True)
 
 
 def _contact(org_id: str, raw: Any) -> Contact:

@@ -64,7 +64,7 @@ async def plan_case(tx: aiosqlite.Connection, rt: Runtime, case: Case, now: dt.d
     await schedule(tx, case.id, "purge", purge_at)
     started = await load_state(tx, rt.vault, case.id) is not None
     if not started and not await pending(tx, case.id, "outreach"):
-        await schedule(tx, case.id, "outreach", sending_window(now))
+        await schedule(tx, case.id, "outreach", sending_window(now, *rt.settings.window))
     for row in await pending(tx, case.id, "escalate"):
         latest = _latest_escalation(case, timeline)
         if dt.datetime.fromisoformat(row["due_at"]) > latest:
@@ -84,7 +84,9 @@ async def _case(rt: Runtime, event: Event) -> Case | None:
     return case
 
 
-async def _to_person_check(case: Case | None, now: dt.datetime) -> str | Postpone | None:
+async def _to_person_check(
+    rt: Runtime, case: Case | None, now: dt.datetime
+) -> str | Postpone | None:
     """Why a message to this person should not go now, if it should not."""
     if case is None:
         return "dropped: case gone"
@@ -94,7 +96,7 @@ async def _to_person_check(case: Case | None, now: dt.datetime) -> str | Postpon
         return "dropped: a contact person has taken over"
     if now >= report_start(case):
         return "dropped: report date reached"
-    window = sending_window(now)
+    window = sending_window(now, *rt.settings.window)
     if window != now:
         return Postpone(window)
     return None
@@ -134,7 +136,7 @@ async def route(tx, rt: Runtime, case: Case) -> tuple[str, str] | None:
 
 async def on_outreach(tx, rt: Runtime, event: Event, now: dt.datetime) -> str | Postpone:
     case = await _case(rt, event)
-    if (why := await _to_person_check(case, now)) is not None:
+    if (why := await _to_person_check(rt, case, now)) is not None:
         return why
     assert case is not None
     timeline = await timeline_for(tx, case.organisation_id)
@@ -149,7 +151,7 @@ async def on_outreach(tx, rt: Runtime, event: Event, now: dt.datetime) -> str | 
     if target is None:
         return "no channel: waiting for the letter's invite code"
     for n, days in enumerate(timeline.reminder_days, 1):
-        due = sending_window(add_working_days(now, days))
+        due = sending_window(add_working_days(now, days), *rt.settings.window)
         if due < report_start(case):
             await schedule(tx, case.id, "reminder", due, n=n, since=now.isoformat())
     await turns.start(tx, rt, case, *target, now)
@@ -158,7 +160,7 @@ async def on_outreach(tx, rt: Runtime, event: Event, now: dt.datetime) -> str | 
 
 async def on_reminder(tx, rt: Runtime, event: Event, now: dt.datetime) -> str | Postpone:
     case = await _case(rt, event)
-    if (why := await _to_person_check(case, now)) is not None:
+    if (why := await _to_person_check(rt, case, now)) is not None:
         return why
     assert case is not None
     if await _answered_since(tx, case, dt.datetime.fromisoformat(event.payload["since"])):
@@ -176,7 +178,7 @@ async def on_reminder(tx, rt: Runtime, event: Event, now: dt.datetime) -> str | 
 async def on_step_timeout(tx, rt: Runtime, event: Event, now: dt.datetime) -> str | Postpone:
     """Someone who stopped mid-intake gets one nudge that resumes where they were."""
     case = await _case(rt, event)
-    if (why := await _to_person_check(case, now)) is not None:
+    if (why := await _to_person_check(rt, case, now)) is not None:
         return why
     assert case is not None
     state = await load_state(tx, rt.vault, case.id)
@@ -238,7 +240,7 @@ async def on_appointment_reminder(tx, rt: Runtime, event: Event, now: dt.datetim
         return "dropped: appointment cancelled or moved"
     if dt.datetime.fromisoformat(appointment["start"]) <= now:
         return "dropped: appointment passed"
-    if (why := await _to_person_check(case, now)) is not None:
+    if (why := await _to_person_check(rt, case, now)) is not None:
         return why
     assert case is not None
     return await _remind(tx, rt, case, "appointment_reminder", now)

@@ -40,6 +40,7 @@ class Organisation:
     municipalities: tuple[str, ...] = ()
     contacts: tuple[Contact, ...] = field(default=())
     slots: tuple[Slot, ...] = field(default=())
+    timeline: str = "{}"  # JSON: reminder_days, escalate_after_days, ... (bot.timeline)
 
 
 def municipality_key(name: str) -> str:
@@ -51,11 +52,12 @@ async def save_organisation(tx: aiosqlite.Connection, org: Organisation, now: st
     """Create or update one organisation with everything it owns; says what happened."""
     before = await _snapshot(tx, org.id)
     await tx.execute(
-        """INSERT INTO organisations (id, name, kind, province, phone, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?)
+        """INSERT INTO organisations (id, name, kind, province, phone, timeline, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT (id) DO UPDATE SET name = excluded.name, kind = excluded.kind,
-               province = excluded.province, phone = excluded.phone""",
-        (org.id, org.name, org.kind, org.province, org.phone, now),
+               province = excluded.province, phone = excluded.phone,
+               timeline = excluded.timeline""",
+        (org.id, org.name, org.kind, org.province, org.phone, org.timeline, now),
     )
     await tx.execute("DELETE FROM municipalities WHERE organisation_id = ?", (org.id,))
     await tx.executemany(
@@ -106,7 +108,9 @@ async def _snapshot(tx: aiosqlite.Connection, org_id: str) -> tuple | None:
     async def rows(sql: str) -> list[tuple]:
         return [tuple(r) for r in await fetchall(tx, sql, (org_id,))]
 
-    head = await rows("SELECT name, kind, province, phone FROM organisations WHERE id = ?")
+    head = await rows(
+        "SELECT name, kind, province, phone, timeline FROM organisations WHERE id = ?"
+    )
     if not head:
         return None
     return (

@@ -153,3 +153,16 @@ def test_a_municipality_served_twice_names_both():
 def test_not_an_organisations_file(text):
     with pytest.raises(FileError):
         parse_organisations(text.encode(), {})
+
+
+@pytest.mark.parametrize(
+    ("timeline", "message"),
+    [
+        ("{reminder_dayz: [2]}", "timeline.reminder_dayz is unknown"),
+        ("{reminder_days: 2}", "timeline.reminder_days must be a list of working days"),
+        ("{retention_days: -1}", "timeline.retention_days must be days after the report date"),
+    ],
+)
+def test_bad_timelines(timeline, message):
+    parsed = parse_organisations((ORGS + f"    timeline: {timeline}\n").encode(), {})
+    assert len(parsed.errors) == 1 and message in parsed.errors[0]

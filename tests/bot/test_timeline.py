@@ -238,3 +238,26 @@ async def test_a_contact_takes_over_by_replying_to_the_alert_and_hands_back(worl
     assert (await world.messages("ZM-1"))[-1][1].startswith("Mogen wij uw antwoorden delen")
     held = await world.rt.db.fetchone("SELECT taken_over_by FROM cases WHERE reference = 'ZM-1'")
     assert held[0] is None
+
+
+async def test_an_organisation_can_set_its_own_timeline(tmp_path):
+    settings = load_settings(
+        db=str(tmp_path / "v.db"),
+        environ={"VOORZORG_SECRET_KEY": "t" * 40, "VOORZORG_SENDING_WINDOW": "10:00-18:00"},
+    )
+    async with open_runtime(settings) as rt:
+        world = World(rt)
+        await world.load_organisations("""
+organisations:
+  - id: venlo
+    name: Gemeente Venlo
+    kind: municipality
+    municipalities: [Venlo]
+    contacts: [{name: A. Jansen, email: a.jansen@example.org}]
+    timeline: {reminder_days: [1], escalate_after_days: 3}
+""")
+        await world.cohort(row("ZM-1"), at(2026, 12, 14, 9))
+        await world.days(at(2026, 12, 14, 9), at(2026, 12, 18, 12))
+        times = [m[0] for m in await world.messages("ZM-1") if "Bent u" not in m[1]]
+        assert times == ["Mon 14 Dec 10:00", "Tue 15 Dec 10:00"]  # window opens at 10:00
+        assert [e[0] for e in await world.escalations("ZM-1")][:1] == ["Thu 17 Dec 10:00"]
