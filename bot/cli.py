@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import getpass
 import json
+import sqlite3
 import sys
 from collections.abc import Callable, Coroutine
 from pathlib import Path
@@ -19,7 +21,7 @@ from bot.runtime import Runtime, open_runtime
 from bot.scheduler import tick
 from conversations.script import ScriptError, default_scripts_dir, load_script_file
 from conversations.validate import validate
-from storage import SchemaTooNew
+from storage import SchemaTooNew, users
 from storage.cases import audit, get_case
 from storage.export import case_export
 from storage.organisations import save_organisation, served_municipalities
@@ -229,6 +231,40 @@ async def cmd_case_handback(args: argparse.Namespace) -> int:
     return await _runtime_call(args, body)
 
 
+def _read_password() -> str:
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("Password: ")
+    if first != getpass.getpass("Password again: "):
+        raise UserError("the passwords differ")
+    return first
+
+
+async def cmd_user_add(args: argparse.Namespace) -> int:
+    if args.role == "contact" and not args.organisation:
+        raise UserError("a contact person needs --organisation")
+    password = _read_password()
+
+    async def body(rt: Runtime) -> int:
+        if args.organisation and not await rt.db.fetchone(
+            "SELECT 1 FROM organisations WHERE id = ?", (args.organisation,)
+        ):
+            raise UserError(f"no organisation {args.organisation!r}; `voorzorg org load` first")
+        now = dt.datetime.now(dt.UTC)
+        try:
+            async with rt.db.transaction() as tx:
+                await users.add_user(tx, args.email, password, args.role, args.organisation, now)
+                await audit(tx, "cli", "user_add", None, now.isoformat(), args.email.lower())
+        except ValueError as exc:
+            raise UserError(str(exc)) from None
+        except sqlite3.IntegrityError:
+            raise UserError(f"{args.email} already has an account") from None
+        print(f"{args.email.lower()}: {args.role} account created")
+        return 0
+
+    return await _runtime_call(args, body)
+
+
 async def cmd_scripts_validate(args: argparse.Namespace) -> int:
     target = Path(args.path) if args.path else default_scripts_dir()
     files = sorted(target.glob("*.yaml")) if target.is_dir() else [target]
@@ -331,6 +367,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p = command("tick", cmd_tick, "run everything that is due, then exit")
     p.add_argument("--now", help="the moment to run at (ISO 8601 with offset)")
+    user = sub.add_parser("user", help="staff accounts").add_subparsers(
+        dest="user_command", required=True
+    )
+    p = command("add", cmd_user_add, "add a staff account (password from stdin)", user)
+    p.add_argument("email")
+    p.add_argument("--role", choices=["admin", "contact"], required=True)
+    p.add_argument("--organisation", help="the contact person's organisation id")
     scripts = sub.add_parser("scripts", help="conversation scripts").add_subparsers(
         dest="scripts_command", required=True
     )

@@ -16,7 +16,7 @@ from bot.config import Settings
 from bot.inbound import parse_payload
 from bot.runtime import Runtime
 from conversations.matching import match_keyword
-from locales import both, gettext
+from locales import N_, both, gettext
 from storage.cases import INVITE_ALPHABET, INVITE_LENGTH, Case, get_case
 from storage.conversations import queue_message
 from storage.db import fetchone
@@ -26,11 +26,15 @@ log = logging.getLogger("voorzorg.processing")
 BATCH = 25  # arrivals per transaction: one fsync, short enough to let acks in
 MAX_FAILURES = 5  # wrong codes or unknown messages per address per window
 FAILURE_WINDOW = dt.timedelta(hours=24)
-UNKNOWN_SENDER = "Voorzorg: we do not know this number yet. Please send the code from your letter."
-WRONG_CODE = "Voorzorg: we do not know this code. Please check the letter and try again."
-LOCKED_OUT = "Voorzorg: too many tries. Please call the number on your letter."
-TEXT_ONLY = "Please send your answer as text. We cannot read photos, stickers or voice messages."
-EDITED = "You changed a message. Please send your answer as a new message."
+UNKNOWN_SENDER = N_(
+    "Voorzorg: we do not know this number yet. Please send the code from your letter."
+)
+WRONG_CODE = N_("Voorzorg: we do not know this code. Please check the letter and try again.")
+LOCKED_OUT = N_("Voorzorg: too many tries. Please call the number on your letter.")
+TEXT_ONLY = N_(
+    "Please send your answer as text. We cannot read photos, stickers or voice messages."
+)
+EDITED = N_("You changed a message. Please send your answer as a new message.")
 _CODE = re.compile(rf"^[{INVITE_ALPHABET}]{{{INVITE_LENGTH}}}$")
 
 

@@ -36,6 +36,8 @@ async def erase(
     await tx.execute("DELETE FROM conversations WHERE case_id = ?", (case_id,))
     await tx.execute("DELETE FROM channel_identities WHERE case_id = ?", (case_id,))
     await tx.execute("UPDATE answers SET note = NULL WHERE case_id = ?", (case_id,))
+    await tx.execute("UPDATE escalations SET note = NULL WHERE case_id = ?", (case_id,))
+    await tx.execute("DELETE FROM case_notes WHERE case_id = ?", (case_id,))
     await tx.execute(
         "UPDATE inbound SET body = NULL, sender = NULL, sender_hash = NULL WHERE case_id = ?",
         (case_id,),

@@ -27,6 +27,11 @@ def _catalog(language: str) -> dict[str, str]:
     return {m.id: m.string for m in catalog if m.id and m.string and not m.fuzzy}
 
 
+def N_(message: str) -> str:
+    """Marks a constant for extraction; translate it later with `gettext`."""
+    return message
+
+
 def gettext(language: str, message: str) -> str:
     """The message in `language`; the source text (English) when it has no translation."""
     return _catalog(language).get(message) or message

@@ -1,0 +1,139 @@
+"""Staff authentication for /admin: login, sessions in a cookie, CSRF on every form."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from urllib.parse import quote
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from bot.webhooks import BadRequest, form, read_body
+from locales import gettext
+from storage import users
+from storage.cases import audit
+from storage.users import Session
+
+COOKIE = "vz_session"
+LOGIN_COOKIE = "vz_login"  # double-submit token for the login form itself
+TEMPLATES = Environment(
+    loader=FileSystemLoader(__file__.rsplit("/", 1)[0] + "/templates"),
+    autoescape=select_autoescape(default=True),
+    extensions=["jinja2.ext.i18n"],
+)
+
+
+def page(name: str, language: str = "nl", status: int = 200, **context) -> HTMLResponse:
+    TEMPLATES.install_gettext_callables(
+        lambda message: gettext(language, message),
+        lambda one, many, n: gettext(language, one if n == 1 else many),
+        newstyle=True,
+    )
+    html = TEMPLATES.get_template(name).render(lang=language, **context)
+    return HTMLResponse(html, status_code=status)
+
+
+def _secure(request: Request) -> bool:
+    return request.app.state.voorzorg.settings.public_url.startswith("https://")
+
+
+def set_cookie(request: Request, response: Response, name: str, value: str, max_age: int) -> None:
+    response.set_cookie(
+        name,
+        value,
+        max_age=max_age,
+        path="/admin",
+        httponly=True,
+        samesite="strict",
+        secure=_secure(request),
+    )
+
+
+async def current(request: Request) -> Session | None:
+    token = request.cookies.get(COOKIE)
+    if not token:
+        return None
+    service = request.app.state.voorzorg
+    return await users.session_for(service.rt.db, token, service.clock.now())
+
+
+async def require(request: Request, admin: bool = False) -> Session:
+    """The signed-in session; GETs without one go to the login page, anything else is 403."""
+    session = await current(request)
+    if session is None:
+        if request.method == "GET":
+            target = quote(request.url.path)
+            raise HTTPException(303, headers={"location": f"/admin/login?next={target}"})
+        raise HTTPException(403, "sign in first")
+    if admin and not session.user.is_admin:
+        raise HTTPException(403, "administrators only")
+    return session
+
+
+async def posted(request: Request, session: Session) -> dict[str, str]:
+    """The form of a POST, after its CSRF token checks out."""
+    try:
+        fields = form(await read_body(request))
+    except BadRequest as exc:
+        raise HTTPException(exc.status, exc.reason) from None
+    if not hmac.compare_digest(fields.get("csrf", "").encode(), session.csrf.encode()):
+        raise HTTPException(403, "the form expired; reload the page")
+    return fields
+
+
+def _next(raw: str | None) -> str:
+    return raw if raw and raw.startswith("/admin/") and "//" not in raw else "/admin/cases"
+
+
+async def login(request: Request) -> Response:
+    service = request.app.state.voorzorg
+    target = _next(request.query_params.get("next"))
+    if request.method == "GET":
+        token = secrets.token_urlsafe(24)
+        response = page("staff_login.html", login_token=token, next=target)
+        set_cookie(request, response, LOGIN_COOKIE, token, 600)
+        return response
+    try:
+        fields = form(await read_body(request))
+    except BadRequest as exc:
+        return Response(exc.reason, status_code=exc.status)
+    expected = request.cookies.get(LOGIN_COOKIE, "")
+    if not expected or not hmac.compare_digest(
+        fields.get("login_token", "").encode(), expected.encode()
+    ):
+        return Response("the form expired; reload the page", status_code=403)
+    now = service.clock.now()
+    user = await users.authenticate(
+        service.rt.db, fields.get("email", ""), fields.get("password", ""), now
+    )
+    if user is None:
+        token = secrets.token_urlsafe(24)
+        response = page(
+            "staff_login.html",
+            status=401,
+            login_token=token,
+            next=target,
+            failed=True,
+            email=fields.get("email", ""),
+        )
+        set_cookie(request, response, LOGIN_COOKIE, token, 600)
+        return response
+    session = await users.open_session(service.rt.db, user, now)
+    async with service.rt.db.transaction() as tx:
+        await audit(tx, user.email, "login", None, now.isoformat())
+    response = RedirectResponse(_next(fields.get("next")), status_code=303)
+    set_cookie(request, response, COOKIE, session, int(users.SESSION_LIFETIME.total_seconds()))
+    response.delete_cookie(LOGIN_COOKIE, path="/admin")
+    return response
+
+
+async def logout(request: Request) -> Response:
+    session = await require(request)
+    await posted(request, session)
+    await users.close_session(request.app.state.voorzorg.rt.db, request.cookies[COOKIE])
+    response = RedirectResponse("/admin/login", status_code=303)
+    response.delete_cookie(COOKIE, path="/admin")
+    return response
