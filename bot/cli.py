@@ -17,6 +17,7 @@ from bot import handoff, retention, timeline, turns
 from bot.cohort import import_cohort
 from bot.config import ConfigError, load_settings
 from bot.importing import FileError, parse_organisations
+from bot.inbound import record_processed
 from bot.runtime import Runtime, open_runtime
 from bot.scheduler import tick
 from conversations.script import ScriptError, default_scripts_dir, load_script_file
@@ -117,6 +118,7 @@ async def cmd_chat(args: argparse.Namespace) -> int:
             moment = now if args.now else dt.datetime.now(dt.UTC)
             case = await _case(rt, args.reference)
             async with rt.db.transaction() as tx:
+                await record_processed(tx, rt.vault, case.id, "terminal", text, moment)
                 ids = await turns.receive(tx, rt, case, text, "terminal", None, moment)
             await _print_outbox(rt, ids)
         return 0

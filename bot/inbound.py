@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -109,3 +110,22 @@ class InboundWriter:
                 future.set_result(None)
         self._stored.set()
         log.debug("committed %d inbound row(s)", len(batch))
+
+
+async def record_processed(tx, vault: Vault, case_id: int, channel: str, text: str, now) -> None:
+    """A message taken in and handled in one go (the terminal): stored like any other."""
+    arrival = Arrival(channel, uuid.uuid4().hex, channel, "text", text)
+    await tx.execute(
+        """INSERT INTO inbound (channel, provider_key, sender, sender_hash, case_id, body,
+               received_at, processed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+        (
+            channel,
+            arrival.provider_key,
+            vault.seal(arrival.sender, "inbound.sender"),
+            vault.lookup_hash(arrival.sender),
+            case_id,
+            vault.seal(arrival.payload(), "inbound.body"),
+            now.isoformat(),
+            now.isoformat(),
+        ),
+    )

@@ -60,6 +60,7 @@ class Running:
                 }
             )
         self.log = tmp / "serve.log"
+        self.clients: list[httpx.Client] = []
         self.process: subprocess.Popen | None = None
         cohort = tmp / "cohort.csv"
         cohort.write_text(COHORT)
@@ -101,6 +102,8 @@ class Running:
 
     def stop(self, sig: int = signal.SIGTERM) -> int:
         assert self.process is not None
+        for client in self.clients:
+            client.close()
         self.process.send_signal(sig)
         return self.process.wait(timeout=20)
 

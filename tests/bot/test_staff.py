@@ -1,0 +1,124 @@
+"""Staff pages: who may see and do what, and nothing a self-reporter typed runs."""
+
+import httpx
+import pytest
+
+from tests.service import Running
+from tests.staff import PASSWORD, Staff, add_user
+
+HOSTILE = (
+    "<script>alert(1)</script>{{ 7*7 }}{% for x in range(99) %}x{% endfor %}'; DROP TABLE cases; --"
+)
+
+
+@pytest.fixture
+def staffed(tmp_path):
+    service = Running(tmp_path, twilio=None, telegram=None)
+    (tmp_path / "more.csv").write_text(
+        "reference,first_name,phone,municipality,report_date,prison,language\n"
+        f'ZM-3,"{HOSTILE}",,Venlo,2027-01-28,,nl\n'
+    )
+    service.cli("import", str(tmp_path / "more.csv"), "--now", "2026-12-01T09:00:00+01:00")
+    add_user(service, "a.jansen@example.org", "contact", "venlo")
+    add_user(service, "c.smeets@example.org", "contact", "zvh-nml")
+    add_user(service, "admin@example.org", "admin")
+    service.start()
+    yield service
+    service.stop()
+
+
+ROUTES = ["/admin/cases", "/admin/cases/ZM-1", "/admin/audit"]
+ACTIONS = ["ack", "note", "takeover", "say", "handback", "outcome"]
+
+
+def test_every_staff_route_needs_a_login(staffed):
+    anonymous = httpx.Client(base_url=staffed.url)
+    staffed.clients.append(anonymous)
+    for path in ROUTES:
+        response = anonymous.get(path, follow_redirects=False)
+        assert response.status_code == 303, path
+        assert response.headers["location"].startswith("/admin/login?next=")
+    for action in [*ACTIONS]:
+        assert anonymous.post(f"/admin/cases/ZM-1/{action}", data={"x": "1"}).status_code == 403
+    assert anonymous.post("/admin/logout").status_code == 403
+
+
+def test_a_wrong_password_is_refused_and_repeated_failures_lock_the_account(staffed):
+    staff = Staff(staffed)
+    assert staff.login("a.jansen@example.org", "wrong password").status_code == 401
+    assert staff.login("nobody@example.org", PASSWORD).status_code == 401
+    for _ in range(4):
+        staff.login("a.jansen@example.org", "wrong password")
+    assert staff.login("a.jansen@example.org", PASSWORD).status_code == 401  # locked
+
+
+def test_a_contact_sees_only_their_own_organisation(staffed):
+    venlo = Staff(staffed)
+    assert venlo.login("a.jansen@example.org").status_code == 303
+    listing = venlo.client.get("/admin/cases").text
+    assert "ZM-1" in listing and "ZM-2" not in listing  # ZM-2 belongs to the safety house
+    assert venlo.client.get("/admin/cases/ZM-2").status_code == 404
+    assert venlo.act("ZM-1", "note", text="gebeld").status_code == 303
+    assert (
+        venlo.client.post(
+            "/admin/cases/ZM-2/note", data={"csrf": venlo.csrf("/admin/cases/ZM-1"), "text": "x"}
+        ).status_code
+        == 404
+    )
+    assert venlo.client.get("/admin/audit").status_code == 403
+    safety_house = Staff(staffed)
+    safety_house.login("c.smeets@example.org")
+    assert safety_house.client.get("/admin/cases/ZM-1").status_code == 404
+
+
+def test_an_admin_sees_everything_and_the_audit_log(staffed):
+    admin = Staff(staffed)
+    admin.login("admin@example.org")
+    assert admin.client.get("/admin/cases/ZM-2").status_code == 200
+    log = admin.client.get("/admin/audit").text
+    assert "view" in log and "ZM-2" in log and "admin@example.org" in log
+
+
+def test_posts_without_a_valid_csrf_token_are_refused(staffed):
+    staff = Staff(staffed)
+    staff.login("a.jansen@example.org")
+    assert staff.client.post("/admin/cases/ZM-1/note", data={"text": "x"}).status_code == 403
+    assert (
+        staff.client.post(
+            "/admin/cases/ZM-1/note", data={"csrf": "forged", "text": "x"}
+        ).status_code
+        == 403
+    )
+    assert staffed.query("SELECT count(*) FROM case_notes") == [(0,)]
+
+
+def test_what_people_typed_is_shown_inert(staffed):
+    staff = Staff(staffed)
+    staff.login("a.jansen@example.org")
+    staff.act("ZM-3", "note", text=HOSTILE)
+    page = staff.client.get("/admin/cases/ZM-3").text
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;{{ 7*7 }}" in page
+    assert "49" not in page.split("<h1>")[1].split("</h1>")[0]
+    assert staffed.query("SELECT count(*) FROM cases") == [(3,)]
+
+
+def test_take_over_reply_and_hand_back(staffed):
+    staffed.cli("chat", "ZM-1", "--now", "2026-12-01T10:00:00+01:00", stdin="ja\n")
+    staff = Staff(staffed)
+    staff.login("a.jansen@example.org")
+    assert staff.act("ZM-1", "takeover").status_code == 303
+    assert staff.act("ZM-1", "say", text="Ik bel u morgen om 10 uur.").status_code == 303
+    page = staff.client.get("/admin/cases/ZM-1").text
+    assert "Gemeente Venlo (A. Jansen): Ik bel u morgen om 10 uur." in page
+    assert staff.act("ZM-1", "handback").status_code == 303
+    actions = staffed.query(
+        "SELECT action FROM audit_log WHERE actor = 'a.jansen@example.org' ORDER BY id"
+    )
+    assert [a for (a,) in actions if a != "view"] == ["login", "takeover", "say", "handback"]
+
+
+def test_the_interface_is_dutch_by_default(staffed):
+    staff = Staff(staffed)
+    page = staff.client.get("/admin/login").text
+    assert "<h1>Inloggen</h1>" in page and 'lang="nl"' in page
