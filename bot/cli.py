@@ -13,7 +13,7 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
-from bot import handoff, retention, timeline, turns
+from bot import handoff, reporting, retention, timeline, turns
 from bot.cohort import import_cohort
 from bot.config import ConfigError, load_settings
 from bot.importing import FileError, parse_organisations
@@ -26,6 +26,7 @@ from storage import SchemaTooNew, users
 from storage.cases import audit, get_case
 from storage.export import case_export
 from storage.organisations import save_organisation, served_municipalities
+from storage.report import monitoring
 
 Handler = Callable[[argparse.Namespace], Coroutine[Any, Any, int]]
 
@@ -233,6 +234,22 @@ async def cmd_case_handback(args: argparse.Namespace) -> int:
     return await _runtime_call(args, body)
 
 
+async def cmd_report(args: argparse.Namespace) -> int:
+    try:
+        start, end = reporting.period(args.start, args.end, dt.date.today())
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+
+    async def body(rt: Runtime) -> int:
+        report = await monitoring(rt.db, start, end)
+        sys.stdout.write(
+            reporting.to_csv(report) if args.format == "csv" else reporting.to_html(report)
+        )
+        return 0
+
+    return await _runtime_call(args, body)
+
+
 def _read_password() -> str:
     if not sys.stdin.isatty():
         return sys.stdin.readline().rstrip("\r\n")
@@ -369,6 +386,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p = command("tick", cmd_tick, "run everything that is due, then exit")
     p.add_argument("--now", help="the moment to run at (ISO 8601 with offset)")
+    p = command("report", cmd_report, "monitoring report for a period")
+    p.add_argument("--from", dest="start", help="first import day (default: 1st of this month)")
+    p.add_argument("--to", dest="end", help="last import day (default: today)")
+    p.add_argument("--format", choices=["html", "csv"], default="html")
     user = sub.add_parser("user", help="staff accounts").add_subparsers(
         dest="user_command", required=True
     )

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from bot import handoff
+from bot import handoff, reporting
 from bot.alerts import REASONS
 from bot.service import Service
 from bot.staff_auth import login, logout, page, posted, require
@@ -32,6 +32,7 @@ def routes() -> list[Route]:
         Route("/admin/cases/{reference}", case_page),
         Route("/admin/cases/{reference}/{action}", case_action, methods=["POST"]),
         Route("/admin/audit", audit_log),
+        Route("/admin/report", reporting.report_page),
     ]
 
 

@@ -122,3 +122,17 @@ def test_the_interface_is_dutch_by_default(staffed):
     staff = Staff(staffed)
     page = staff.client.get("/admin/login").text
     assert "<h1>Inloggen</h1>" in page and 'lang="nl"' in page
+
+
+def test_the_report_page_shows_only_the_own_organisation(staffed):
+    venlo = Staff(staffed)
+    venlo.login("a.jansen@example.org")
+    page = venlo.client.get("/admin/report?from=2026-01-01&to=2027-12-31").text
+    assert "Gemeente Venlo" in page and "Veiligheidshuis" not in page
+    csv = venlo.client.get("/admin/report?from=2026-01-01&to=2027-12-31&format=csv")
+    assert csv.headers["content-type"].startswith("text/csv")
+    assert "Gemeente Venlo" in csv.text and "Veiligheidshuis" not in csv.text
+    assert venlo.client.get("/admin/report?from=2027-01-01&to=2026-01-01").status_code == 400
+    admin = Staff(staffed)
+    admin.login("admin@example.org")
+    assert "Veiligheidshuis" in admin.client.get("/admin/report?from=2026-01-01&to=2027-12-31").text
