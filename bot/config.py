@@ -30,6 +30,7 @@ class Settings:
     telegram_bot_token: str | None = None
     telegram_webhook_secret: str | None = None
     telegram_api_url: str = "https://api.telegram.org"
+    telegram_bot_username: str | None = None  # for the t.me deep link on letters
     smtp_host: str | None = None
     smtp_port: int = 25
     smtp_from: str | None = None
@@ -73,6 +74,7 @@ def load_settings(db: str | None = None, environ: Mapping[str, str] | None = Non
         telegram_bot_token=get("TELEGRAM_BOT_TOKEN"),
         telegram_webhook_secret=get("TELEGRAM_WEBHOOK_SECRET"),
         telegram_api_url=str(get("TELEGRAM_API_URL", "https://api.telegram.org")).rstrip("/"),
+        telegram_bot_username=get("TELEGRAM_BOT_USERNAME"),
         smtp_host=get("SMTP_HOST"),
         smtp_port=_port(get("SMTP_PORT", "25")),
         smtp_from=get("SMTP_FROM"),

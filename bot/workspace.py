@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import json
-
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from bot import handoff, reporting
+from bot import handoff, printouts, reporting
 from bot.alerts import REASONS
+from bot.case_view import details, local_time, visible_case
 from bot.service import Service
 from bot.staff_auth import login, logout, page, posted, require
 from conversations.calendar import AMSTERDAM
@@ -30,6 +28,8 @@ def routes() -> list[Route]:
         Route("/admin/logout", logout, methods=["POST"]),
         Route("/admin/cases", case_list),
         Route("/admin/cases/{reference}", case_page),
+        Route("/admin/cases/{reference}/letter", printouts.letter),
+        Route("/admin/cases/{reference}/intake", printouts.intake_result),
         Route("/admin/cases/{reference}/{action}", case_action, methods=["POST"]),
         Route("/admin/audit", audit_log),
         Route("/admin/report", reporting.report_page),
@@ -38,23 +38,6 @@ def routes() -> list[Route]:
 
 def _service(request: Request) -> Service:
     return request.app.state.voorzorg
-
-
-def _visible(session: Session, case: Case | None) -> bool:
-    return case is not None and (
-        session.user.is_admin or case.organisation_id == session.user.organisation_id
-    )
-
-
-async def _case(request: Request, session: Session) -> Case:
-    service = _service(request)
-    case = await get_case(
-        service.rt.db, service.rt.vault, reference=request.path_params["reference"]
-    )
-    if not _visible(session, case):
-        raise HTTPException(404, "no such case")  # another organisation's case does not exist
-    assert case is not None
-    return case
 
 
 async def case_list(request: Request) -> Response:
@@ -105,12 +88,11 @@ async def case_list(request: Request) -> Response:
 
 async def case_page(request: Request) -> Response:
     session = await require(request)
-    case = await _case(request, session)
+    case = await visible_case(request, session)
     service = _service(request)
     now = service.clock.now()
     async with service.rt.db.transaction() as tx:
         await audit(tx, session.user.email, "view", case.id, now.isoformat())
-    details = await _details(service, case)
     return page(
         "staff_case.html",
         session.user.language,
@@ -118,110 +100,13 @@ async def case_page(request: Request) -> Response:
         case=case,
         days_left=(case.report_date - now.astimezone(AMSTERDAM).date()).days,
         outcomes=OUTCOMES,
-        **details,
+        **await details(service, case),
     )
-
-
-async def _details(service: Service, case: Case) -> dict:
-    rt = service.rt
-    consent = {
-        r["purpose"]: bool(r["given"])
-        for r in await rt.db.fetchall(
-            "SELECT purpose, given FROM consent_events WHERE case_id = ? ORDER BY id", (case.id,)
-        )
-    }
-    shared = consent.get("share_with_municipality") is True
-    answers = (
-        [
-            {
-                "condition": r["condition"],
-                "status": r["status"],
-                "note": rt.vault.open(r["note"], "answers.note") or "",
-            }
-            for r in await rt.db.fetchall(
-                "SELECT * FROM answers WHERE case_id = ? ORDER BY rowid", (case.id,)
-            )
-        ]
-        if shared
-        else []
-    )
-    escalations = await rt.db.fetchall(
-        """SELECT e.*, k.email FROM escalations e LEFT JOIN contacts k ON k.id = e.contact_id
-           WHERE e.case_id = ? ORDER BY e.id""",
-        (case.id,),
-    )
-    appointment = await rt.db.fetchone(
-        "SELECT * FROM appointments WHERE case_id = ? AND status = 'booked'", (case.id,)
-    )
-    return {
-        "consent": consent,
-        "shared": shared,
-        "answers": answers,
-        "escalations": [
-            dict(e)
-            | {
-                "reason_text": REASONS.get(e["reason"], e["reason"]),
-                "note": rt.vault.open(e["note"], "escalations.note") or "",
-            }
-            for e in escalations
-        ],
-        "appointment": _local(appointment["start"]) if appointment else None,
-        "appointment_mode": appointment["mode"] if appointment else None,
-        "timeline": await _timeline(service, case),
-    }
-
-
-def _local(stamp: str) -> str:
-    return dt.datetime.fromisoformat(stamp).astimezone(AMSTERDAM).strftime("%Y-%m-%d %H:%M")
-
-
-async def _timeline(service: Service, case: Case) -> list[dict]:
-    rt = service.rt
-    items = [
-        {
-            "at": r["received_at"],
-            "who": "person",
-            "channel": r["channel"],
-            "text": json.loads(rt.vault.open(r["body"], "inbound.body") or "{}").get("text", ""),
-        }
-        for r in await rt.db.fetchall("SELECT * FROM inbound WHERE case_id = ?", (case.id,))
-    ]
-    items += [
-        {
-            "at": r["created_at"],
-            "who": "bot" if r["audience"] == "person" else "staff",
-            "channel": r["channel"],
-            "text": rt.vault.open(r["body"], "outbox.body") or "",
-            "status": r["status"],
-        }
-        for r in await rt.db.fetchall("SELECT * FROM outbox WHERE case_id = ?", (case.id,))
-    ]
-    items += [
-        {
-            "at": r["at"],
-            "who": "note",
-            "channel": "",
-            "text": rt.vault.open(r["body"], "case_notes.body"),
-        }
-        for r in await rt.db.fetchall("SELECT * FROM case_notes WHERE case_id = ?", (case.id,))
-    ]
-    items += [
-        {
-            "at": r["at"],
-            "who": "consent",
-            "channel": r["channel"],
-            "text": f"{r['purpose']}: {'yes' if r['given'] else 'no'}",
-        }
-        for r in await rt.db.fetchall("SELECT * FROM consent_events WHERE case_id = ?", (case.id,))
-    ]
-    for item in items:
-        item["when"] = _local(item["at"])
-    return sorted(items, key=lambda i: i["at"])
 
 
 async def case_action(request: Request) -> Response:
     session = await require(request)
-    case = await _case(request, session)
+    case = await visible_case(request, session)
     fields = await posted(request, session)
     service = _service(request)
     action, now = request.path_params["action"], service.clock.now()
@@ -290,5 +175,5 @@ async def audit_log(request: Request) -> Response:
         "staff_audit.html",
         session.user.language,
         session=session,
-        rows=[dict(r) | {"when": _local(r["at"])} for r in rows],
+        rows=[dict(r) | {"when": local_time(r["at"])} for r in rows],
     )

@@ -136,3 +136,43 @@ def test_the_report_page_shows_only_the_own_organisation(staffed):
     admin = Staff(staffed)
     admin.login("admin@example.org")
     assert "Veiligheidshuis" in admin.client.get("/admin/report?from=2026-01-01&to=2027-12-31").text
+
+
+def test_the_printable_letter_has_the_code_and_a_qr_code(tmp_path):
+    service = Running(
+        tmp_path,
+        twilio=None,
+        telegram=None,
+        TELEGRAM_BOT_USERNAME="voorzorg_bot",
+        TWILIO_FROM="+3197010000000",
+    )
+    add_user(service, "a.jansen@example.org", "contact", "venlo")
+    service.start()
+    try:
+        staff = Staff(service)
+        staff.login("a.jansen@example.org")
+        code = service.query("SELECT invite_code FROM cases WHERE reference = 'ZM-1'")[0][0]
+        letter = staff.client.get("/admin/cases/ZM-1/letter").text
+        assert f"Uw code: <strong>{code}</strong>" in letter
+        assert f"https://t.me/voorzorg_bot?start={code}" in letter
+        assert '<svg width="' in letter and "+3197010000000" in letter
+        assert staff.client.get("/admin/cases/ZM-2/letter").status_code == 404
+        assert ("print_letter",) in service.query("SELECT action FROM audit_log")
+    finally:
+        service.stop()
+
+
+def test_the_intake_result_prints_only_with_consent(staffed):
+    staffed.cli(
+        "chat",
+        "ZM-1",
+        "--now",
+        "2026-12-01T10:00:00+01:00",
+        stdin="ja\nja\nja\n2\nMijn paspoort is verlopen\n",
+    )
+    staffed.cli("chat", "ZM-3", "--now", "2026-12-01T10:00:00+01:00", stdin="ja\nnee\n")
+    staff = Staff(staffed)
+    staff.login("a.jansen@example.org")
+    result = staff.client.get("/admin/cases/ZM-1/intake").text
+    assert "Mijn paspoort is verlopen" in result
+    assert staff.client.get("/admin/cases/ZM-3/intake").status_code == 403  # refused consent
