@@ -78,11 +78,18 @@ class Sender:
         )
         if not rows:
             return 0
-        attempts = []
+        attempts: list[Attempt] = []
+        refused: set[tuple[int, str]] = set()  # (case, channel) the carrier says opted out
         for row in rows:
             if self.stopping.is_set():
                 break  # shutting down: what is left stays pending for the next start
-            attempts.append(await self.attempt(row))
+            if (row["case_id"], row["channel"]) in refused:
+                attempts.append(Attempt(row, "failed", error="recipient opted out at the carrier"))
+                continue
+            attempt = await self.attempt(row)
+            if attempt.opt_out:
+                refused.add((row["case_id"], row["channel"]))
+            attempts.append(attempt)
         now = self.clock.now()
         async with self.rt.db.transaction() as tx:
             for attempt in attempts:

@@ -105,10 +105,11 @@ def test_delivery_statuses_only_move_forward(service, twilio):
 def test_carrier_opt_out_marks_the_case(service, twilio):
     twilio.fail_next(400, code=21610)
     service.sms(SAM, "hallo", "SM1")
-    twilio.wait_for(2, accepted=True)
-    assert service.wait_until("SELECT opted_out FROM cases WHERE reference = 'ZM-1'", [(1,)]) == [
-        (1,)
-    ]
+    opted_out = "SELECT opted_out FROM cases WHERE reference = 'ZM-1'"
+    assert service.wait_until(opted_out, [(1,)]) == [(1,)]
+    failed = "SELECT count(*) FROM outbox WHERE status = 'failed'"
+    assert service.wait_until(failed, [(2,)]) == [(2,)]
+    assert twilio.messages == []  # the second message was not even tried
     assert service.query("SELECT status, error FROM outbox ORDER BY id LIMIT 1") == [
         ("failed", "twilio 21610: recipient opted out")
     ]
