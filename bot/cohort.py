@@ -26,7 +26,7 @@ async def import_cohort(
     rt: Runtime, data: bytes, now: dt.datetime, *, skip_invalid: bool = False, actor: str = "cli"
 ) -> Imported:
     """All or nothing unless `skip_invalid`; new and changed cases get their timeline."""
-    languages = rt.scripts[turns.DEFAULT_SCRIPT].languages
+    languages = (await rt.script(turns.DEFAULT_SCRIPT)).languages
     today = now.astimezone(AMSTERDAM).date()
     parsed = parse_cases(data, await served_municipalities(rt.db), languages, today)
     if parsed.errors and not skip_invalid:

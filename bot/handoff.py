@@ -39,7 +39,7 @@ async def hand_back(tx: aiosqlite.Connection, rt: Runtime, case: Case, now: dt.d
     state = await load_state(tx, rt.vault, case.id)
     target = await timeline.route(tx, rt, case)
     if state is not None and state.step is not None and target is not None:
-        script = rt.scripts[turns.DEFAULT_SCRIPT]
+        script = await turns.script_of(tx, rt, case)
         facts = await turns.facts_for(tx, case, now, state, script)
         await turns.save(tx, rt, case, engine.resume(state, script, facts, now), *target, now)
 

@@ -150,12 +150,11 @@ class Processor:
             return [
                 await queue_message(tx, self.rt.vault, case.id, channel, sender, reply, (), now)
             ]
-        if (
-            case.taken_over_by is not None
-            and match_keyword(text, self.rt.scripts[turns.DEFAULT_SCRIPT].keyword_forms) != "stop"
-        ):
-            await handoff.relay_to_contact(tx, self.rt, case, text, now)
-            return []
+        if case.taken_over_by is not None:
+            keywords = (await turns.script_of(tx, self.rt, case)).keyword_forms
+            if match_keyword(text, keywords) != "stop":
+                await handoff.relay_to_contact(tx, self.rt, case, text, now)
+                return []
         if text.startswith("/start"):
             return await turns.resume(tx, self.rt, case, channel, sender, now)
         return await turns.receive(tx, self.rt, case, text, channel, sender, now)

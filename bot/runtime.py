@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.config import Settings
 from conversations.script import Script, load_default_scripts
 from storage import Database, Vault
+from storage import scripts as script_store
 
 
 @dataclass
@@ -16,13 +18,35 @@ class Runtime:
     settings: Settings
     db: Database
     vault: Vault
-    scripts: dict[str, Script]
+    published: dict[str, Script]  # script id -> the version new conversations get
+    _versions: dict[tuple[str, int], Script] = field(default_factory=dict)
+
+    async def script(self, script_id: str, version: int | None = None) -> Script:
+        """A script by version (cached: versions never change once used), or the published."""
+        if version is None:
+            return self.published[script_id]
+        key = (script_id, version)
+        if key not in self._versions:
+            found = await script_store.version(self.db, script_id, version)
+            self._versions[key] = found or self.published[script_id]
+        return self._versions[key]
+
+    async def reload(self, script_id: str) -> None:
+        """After a publish: new conversations get the new version from now on."""
+        found = await script_store.published(self.db, script_id)
+        if found is not None:
+            self.published[script_id] = found
 
 
 @asynccontextmanager
 async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
     db = await Database.open(settings.db_path)
     try:
-        yield Runtime(settings, db, Vault(settings.secret_key), load_default_scripts())
+        files = load_default_scripts()
+        await script_store.seed(db, files, dt.datetime.now(dt.UTC))
+        published = {}
+        for script_id, from_file in files.items():
+            published[script_id] = await script_store.published(db, script_id) or from_file
+        yield Runtime(settings, db, Vault(settings.secret_key), published)
     finally:
         await db.close()

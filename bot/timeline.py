@@ -200,7 +200,7 @@ async def _remind(tx, rt: Runtime, case: Case, key: str, now: dt.datetime) -> st
     target = await route(tx, rt, case)
     if state is None or target is None:
         return "dropped: no conversation or no channel"
-    script = rt.scripts[turns.DEFAULT_SCRIPT]
+    script = await turns.script_of(tx, rt, case)
     facts = await turns.facts_for(tx, case, now, state, script)
     outcome = engine.remind(state, script, key, facts, now)
     await turns.save(tx, rt, case, outcome, *target, now)

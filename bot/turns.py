@@ -67,6 +67,16 @@ def _may_book(script: Script, state: State | None) -> bool:
     return state.step is None or state.appointment is not None or state.step in script.near_booking
 
 
+async def script_of(tx: aiosqlite.Connection, rt: Runtime, case: Case) -> Script:
+    """The script version this case's conversation started on, else the published one."""
+    row = await fetchone(
+        tx, "SELECT script_id, script_version FROM conversations WHERE case_id = ?", (case.id,)
+    )
+    if row is None:
+        return await rt.script(DEFAULT_SCRIPT)
+    return await rt.script(row["script_id"], row["script_version"])
+
+
 async def start(
     tx: aiosqlite.Connection,
     rt: Runtime,
@@ -78,9 +88,8 @@ async def start(
     """Open the conversation if it has not started; returns the queued outbox ids."""
     if await load_state(tx, rt.vault, case.id) is not None:
         return []
-    outcome = engine.begin(
-        rt.scripts[DEFAULT_SCRIPT], await facts_for(tx, case), now, case.language
-    )
+    script = await script_of(tx, rt, case)
+    outcome = engine.begin(script, await facts_for(tx, case), now, case.language)
     return await save(tx, rt, case, outcome, channel, address, now)
 
 
@@ -96,8 +105,9 @@ async def resume(
     state = await load_state(tx, rt.vault, case.id)
     if state is None:
         return await start(tx, rt, case, channel, address, now)
-    facts = await facts_for(tx, case, now, state, rt.scripts[DEFAULT_SCRIPT])
-    outcome = engine.resume(state, rt.scripts[DEFAULT_SCRIPT], facts, now)
+    script = await script_of(tx, rt, case)
+    facts = await facts_for(tx, case, now, state, script)
+    outcome = engine.resume(state, script, facts, now)
     return await save(tx, rt, case, outcome, channel, address, now)
 
 
@@ -112,7 +122,7 @@ async def receive(
 ) -> list[int]:
     """Handle one message from the self-reporter; returns the queued outbox ids."""
     state = await load_state(tx, rt.vault, case.id)
-    script = rt.scripts[DEFAULT_SCRIPT]
+    script = await script_of(tx, rt, case)
     facts = await facts_for(tx, case, now, state, script)
     opened: list[int] = []
     if state is None:
@@ -129,7 +139,7 @@ async def receive(
 
 async def save(tx, rt: Runtime, case: Case, outcome: Outcome, channel, address, now) -> list[int]:
     """Store an engine outcome: alerts and cancelled timers first, then state and messages."""
-    script = rt.scripts[DEFAULT_SCRIPT]
+    script = await script_of(tx, rt, case)
     for effect in outcome.effects:
         if isinstance(effect, Escalated):
             await alerts.escalate(tx, rt, case, effect.reason, now, note=effect.note)

@@ -143,7 +143,7 @@ def test_a_conversation_continues_across_sessions(db):
 def test_a_copied_database_reveals_no_one(db):
     chat(db, "ZM-2026-00017", "ja", "ja", "ja", "2", "Mijn huisbaas heet Pietersen")
     raw = b"".join(p.read_bytes() for p in db.parent.glob("voorzorg.db*"))
-    for secret in ("Sam", "622334455", "687654321", "Pietersen", "PI Roermond", "Hallo"):
+    for secret in ("Sam", "622334455", "687654321", "Pietersen", "PI Roermond", "Hallo Sam"):
         assert secret.encode() not in raw, secret
     assert b"ZM-2026-00017" in raw  # the pseudonymous reference is the look-up key
 
