@@ -12,7 +12,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bot import simulator, webhooks, workspace
+from bot import script_editor, simulator, webhooks, workspace
 from bot.clock import Clock
 from bot.config import Settings
 from bot.service import Service
@@ -49,6 +49,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
     routes += [Route(path, handler, methods=["POST"]) for path, handler in webhooks.ROUTES]
     routes += simulator.routes()
     routes += workspace.routes()
+    routes += script_editor.routes()
     app = Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(SecurityHeaders)])
     app.state.voorzorg = service
     return app

@@ -213,7 +213,7 @@ def _vocabulary(script: Script) -> Iterator[Finding]:
 def _rendered(script: Script) -> Iterator[Finding]:
     """Render every message with long sample values: neutral first line, SMS segments."""
     for lang in script.languages:
-        for where, message in _sample_messages(script, lang):
+        for where, message in sample_messages(script, lang):
             if message.startswith("\x00"):
                 yield _err(where, f"does not render: {message[1:]}")
                 continue
@@ -231,14 +231,17 @@ def _rendered(script: Script) -> Iterator[Finding]:
                 yield Finding("warning", where, f"{seg.count} SMS segments ({seg.encoding})")
 
 
-def _sample_messages(script: Script, lang: str) -> Iterator[tuple[str, str]]:
+def sample_messages(
+    script: Script, lang: str, facts: Facts = SAMPLE_FACTS
+) -> Iterator[tuple[str, str]]:
+    """Every message rendered with sample values; a failed render starts with NUL."""
     state = State(step=None, language=lang, appointment=SAMPLE_OFFER.to_dict())
-    variables = template_variables(script, SAMPLE_FACTS, SAMPLE_NOW, state)
+    variables = template_variables(script, facts, SAMPLE_NOW, state)
     variables["offer"] = variables["appointment"]
     for step in script.steps.values():
         where = f"steps.{step.id}.{lang}"
         try:
-            for message in prompts(script, step.id, SAMPLE_FACTS, SAMPLE_NOW, lang, SAMPLE_OFFER):
+            for message in prompts(script, step.id, facts, SAMPLE_NOW, lang, SAMPLE_OFFER):
                 yield where, message.text
         except RenderError as exc:
             yield where, f"\x00{exc}"

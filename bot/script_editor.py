@@ -1,0 +1,170 @@
+"""/admin/scripts: administrators edit what the bot says, check it, preview it, publish."""
+
+from __future__ import annotations
+
+import json
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from bot.staff_auth import page, posted, require
+from conversations.plain import check_messages
+from conversations.script import ScriptError, load_script
+from conversations.testing import SAM, Conversation
+from conversations.validate import Finding, validate
+from storage import scripts as store
+from storage.cases import audit
+
+MAX_SOURCE = 200_000
+MAX_PREVIEW_TURNS = 60
+
+
+def routes() -> list[Route]:
+    return [
+        Route("/admin/scripts", index),
+        Route("/admin/scripts/{script_id}", editor),
+        Route("/admin/scripts/{script_id}/{action}", act, methods=["POST"]),
+    ]
+
+
+def review(source: str) -> dict:
+    """Findings and per-message checks for a source text: what the editor shows."""
+    try:
+        script = load_script(source, "draft")
+    except ScriptError as exc:
+        return {"errors": [str(exc)], "warnings": [], "messages": []}
+    try:
+        findings = validate(script)
+        messages = check_messages(script) if not any(f.level == "error" for f in findings) else []
+    except Exception as exc:  # a draft can be broken in ways no check foresaw
+        findings, messages = [Finding("error", "script", f"cannot check: {exc}")], []
+    return {
+        "errors": [str(f) for f in findings if f.level == "error"],
+        "warnings": [str(f) for f in findings if f.level == "warning"],
+        "messages": [
+            {
+                "where": m.where,
+                "segments": m.segments,
+                "encoding": m.encoding,
+                "long_sentences": list(m.long_sentences),
+                "long_words": list(m.long_words),
+            }
+            for m in messages
+        ],
+    }
+
+
+async def index(request: Request) -> Response:
+    session = await require(request, admin=True)
+    rows = await request.app.state.voorzorg.rt.db.fetchall(
+        """SELECT script_id, version, status, edited_by, updated_at, published_at
+           FROM script_versions ORDER BY script_id, version DESC"""
+    )
+    return page("staff_scripts.html", session.user.language, session=session, rows=rows)
+
+
+async def editor(request: Request) -> Response:
+    session = await require(request, admin=True)
+    service = request.app.state.voorzorg
+    script_id = request.path_params["script_id"]
+    draft = await store.draft(service.rt.db, script_id, session.user.email, service.clock.now())
+    if draft is None:
+        raise HTTPException(404, "no such script")
+    return page(
+        "staff_script.html",
+        session.user.language,
+        session=session,
+        draft=draft,
+        review=review(draft["source"]),
+        preview=None,
+    )
+
+
+async def act(request: Request) -> Response:
+    session = await require(request, admin=True)
+    fields = await posted(request, session)
+    service = request.app.state.voorzorg
+    script_id, action = request.path_params["script_id"], request.path_params["action"]
+    source = fields.get("source", "")
+    if len(source) > MAX_SOURCE:
+        raise HTTPException(413, "script too long")
+    if action == "check":
+        return JSONResponse(review(source))
+    if action == "preview":
+        return await _preview(request, session, script_id, source, fields)
+    now, editor_email = service.clock.now(), session.user.email
+    try:
+        if action == "save":
+            await store.save_draft(
+                service.rt.db,
+                script_id,
+                source,
+                int(fields.get("revision", "0")),
+                editor_email,
+                now,
+            )
+        elif action == "publish":
+            draft = await store.draft(service.rt.db, script_id, editor_email, now)
+            if review(draft["source"])["errors"]:
+                raise HTTPException(400, "the draft has errors; fix them before publishing")
+            await store.publish(service.rt.db, script_id, None, editor_email, now)
+            await service.rt.reload(script_id)
+        elif action == "rollback":
+            await store.publish(service.rt.db, script_id, int(fields["version"]), editor_email, now)
+            await service.rt.reload(script_id)
+        else:
+            raise HTTPException(400, "unknown action")
+    except store.Conflict as exc:
+        return page(
+            "staff_script.html",
+            session.user.language,
+            status=409,
+            session=session,
+            draft={
+                "script_id": script_id,
+                "source": source,
+                "revision": fields.get("revision"),
+                "version": "?",
+            },
+            review=review(source),
+            conflict=str(exc),
+            preview=None,
+        )
+    except (LookupError, ValueError) as exc:
+        raise HTTPException(400, str(exc)) from None
+    async with service.rt.db.transaction() as tx:
+        await audit(tx, editor_email, f"script_{action}", None, now.isoformat(), script_id)
+    return RedirectResponse(f"/admin/scripts/{script_id}", status_code=303)
+
+
+async def _preview(request, session, script_id: str, source: str, fields: dict) -> Response:
+    """Replay the inputs so far through the draft: the engine is pure, so this is exact."""
+    inputs = json.loads(fields.get("inputs") or "[]")[:MAX_PREVIEW_TURNS]
+    if fields.get("text", "").strip():
+        inputs.append(fields["text"][:2000])
+    checked = review(source)
+    transcript: list[tuple[str, str]] = []
+    if not checked["errors"]:
+        script = load_script(source, "draft")
+        chat = Conversation(script, SAM, language=fields.get("language") or None)
+        transcript += [("bot", m.text) for m in chat.last]
+        for text in inputs:
+            transcript.append(("person", text))
+            transcript += [("bot", said) for said in chat.send(text)]
+    draft = {
+        "script_id": script_id,
+        "source": source,
+        "revision": fields.get("revision"),
+        "version": fields.get("version", "?"),
+    }
+    return page(
+        "staff_script.html",
+        session.user.language,
+        session=session,
+        draft=draft,
+        review=checked,
+        preview=transcript,
+        inputs=json.dumps(inputs),
+    )
