@@ -14,9 +14,11 @@ from conversations.plain import check_messages
 from conversations.script import ScriptError, load_script
 from conversations.testing import SAM, Conversation
 from conversations.validate import Finding, validate
+from locales import N_
 from storage import scripts as store
 from storage.cases import audit
 
+STATUSES = (N_("draft"), N_("published"), N_("retired"))  # shown translated in the list
 MAX_SOURCE = 200_000
 MAX_PREVIEW_TURNS = 60
 

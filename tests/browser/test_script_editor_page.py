@@ -1,0 +1,43 @@
+"""An administrator edits, checks, previews and publishes a script in a real browser."""
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import ARTIFACTS
+from tests.service import Running
+from tests.staff import PASSWORD, add_user
+
+
+@pytest.fixture
+def edited(tmp_path):
+    service = Running(tmp_path, twilio=None, telegram=None)
+    add_user(service, "admin@example.org", "admin")
+    service.start()
+    yield service
+    service.stop()
+
+
+def test_edit_check_preview_publish(edited, page):
+    page.goto(edited.url + "/admin/scripts/intake")
+    page.get_by_label("E-mail").fill("admin@example.org")
+    page.get_by_label("Wachtwoord").fill(PASSWORD)
+    page.get_by_role("button", name="Inloggen").click()
+    source = page.get_by_label("Script (YAML)")
+    findings = page.locator("#findings")
+    text = source.input_value()
+    source.fill(text.replace("next: consent_partners", "next: nergens"))
+    expect(findings).to_contain_text("unknown step 'nergens'")  # checked while typing
+    source.fill(text.replace("Eerst een vraag. Bent u", "Even checken: bent u"))
+    expect(findings).not_to_contain_text("unknown step")
+    page.get_by_placeholder("Antwoord als zelfmelder").fill("ja")
+    page.get_by_role("button", name="Versturen in voorbeeld").click()
+    expect(page.locator("#preview")).to_contain_text("Even checken: bent u Sam?")
+    expect(page.locator("#preview")).to_contain_text("Dank u, Sam.")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / "script_editor.png", full_page=True)
+    page.get_by_role("button", name="Publiceren").click()
+    page.get_by_role("link", name="Alle scripts").click()
+    published = page.locator("tbody tr", has_text="gepubliceerd")
+    expect(published).to_have_count(1)
+    expect(published.locator("td").nth(1)).to_have_text("2")
+    assert edited.query("SELECT version FROM script_versions WHERE status = 'published'") == [(2,)]
