@@ -241,7 +241,17 @@ def _organisation(raw: Any) -> Organisation:
         contacts=tuple(_contact(org_id, c) for c in raw.get("contacts") or []),
         slots=tuple(_slot(org_id, s) for s in raw.get("slots") or []),
         timeline=_timeline(org_id, raw.get("timeline") or {}),
+        sender_name=_short(org_id, "sender_name", raw.get("sender_name"), 40),
+        address=_short(org_id, "address", raw.get("address"), 200),
     )
+
+
+def _short(org_id: str, key: str, value: Any, limit: int) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip() or len(value) > limit:
+        raise ValueError(f"{org_id}: {key} must be text of at most {limit} characters")
+    return value.strip()
 
 
 TIMELINE_KEYS = {

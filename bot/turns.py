@@ -47,15 +47,18 @@ async def facts_for(
     if now is not None and script is not None and _may_book(script, state):
         offers = await appointments.free_offers(tx, case.organisation_id, now, case.report_date)
     org = await fetchone(
-        tx, "SELECT name, phone FROM organisations WHERE id = ?", (case.organisation_id,)
+        tx,
+        "SELECT name, phone, sender_name, address FROM organisations WHERE id = ?",
+        (case.organisation_id,),
     )
     return Facts(
         first_name=case.first_name,
         report_date=case.report_date,
         invite_code=case.invite_code,
         organisation=org["name"],
-        sender=org["name"],
+        sender=org["sender_name"] or org["name"],
         organisation_phone=org["phone"] or "",
+        organisation_address=org["address"] or "",
         prison=case.prison or "",
         offers=offers,
     )

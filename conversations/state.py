@@ -50,6 +50,7 @@ class Facts:
     organisation: str
     sender: str
     organisation_phone: str = ""
+    organisation_address: str = ""
     prison: str = ""
     offers: tuple[Offer, ...] = ()  # free appointment times, earliest first
 

@@ -39,6 +39,7 @@ SAMPLE_FACTS = Facts(
     organisation="Zorg- en Veiligheidshuis Noord- en Midden-Limburg",
     sender="Zorg- en Veiligheidshuis",
     organisation_phone="088 123 4567",
+    organisation_address="Stationsplein 1, 6041 GA Roermond",
     prison="PI Roermond",
 )
 SAMPLE_NOW = dt.datetime(2026, 12, 14, 10, 0, tzinfo=dt.UTC)

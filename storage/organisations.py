@@ -41,6 +41,8 @@ class Organisation:
     contacts: tuple[Contact, ...] = field(default=())
     slots: tuple[Slot, ...] = field(default=())
     timeline: str = "{}"  # JSON: reminder_days, escalate_after_days, ... (bot.timeline)
+    sender_name: str | None = None  # shown first in every message; defaults to the name
+    address: str | None = None
 
 
 def municipality_key(name: str) -> str:
@@ -52,12 +54,23 @@ async def save_organisation(tx: aiosqlite.Connection, org: Organisation, now: st
     """Create or update one organisation with everything it owns; says what happened."""
     before = await _snapshot(tx, org.id)
     await tx.execute(
-        """INSERT INTO organisations (id, name, kind, province, phone, timeline, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?)
+        """INSERT INTO organisations (id, name, kind, province, phone, timeline, sender_name,
+               address, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT (id) DO UPDATE SET name = excluded.name, kind = excluded.kind,
                province = excluded.province, phone = excluded.phone,
-               timeline = excluded.timeline""",
-        (org.id, org.name, org.kind, org.province, org.phone, org.timeline, now),
+               timeline = excluded.timeline, sender_name = excluded.sender_name,
+               address = excluded.address""",
+        (
+            org.id,
+            org.name,
+            org.kind,
+            org.province,
+            org.phone,
+            org.timeline,
+            org.sender_name,
+            org.address,
+            now,
+        ),
     )
     await tx.execute("DELETE FROM municipalities WHERE organisation_id = ?", (org.id,))
     await tx.executemany(
@@ -109,7 +122,8 @@ async def _snapshot(tx: aiosqlite.Connection, org_id: str) -> tuple | None:
         return [tuple(r) for r in await fetchall(tx, sql, (org_id,))]
 
     head = await rows(
-        "SELECT name, kind, province, phone, timeline FROM organisations WHERE id = ?"
+        "SELECT name, kind, province, phone, timeline, sender_name, address "
+        "FROM organisations WHERE id = ?"
     )
     if not head:
         return None

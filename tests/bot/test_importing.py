@@ -166,3 +166,13 @@ def test_not_an_organisations_file(text):
 def test_bad_timelines(timeline, message):
     parsed = parse_organisations((ORGS + f"    timeline: {timeline}\n").encode(), {})
     assert len(parsed.errors) == 1 and message in parsed.errors[0]
+
+
+def test_per_organisation_wording():
+    parsed = parse_organisations(
+        (ORGS + "    sender_name: Gemeente Venlo\n    address: Stadskantoor, Venlo\n").encode(), {}
+    )
+    org = parsed.items[0][1]
+    assert (org.sender_name, org.address) == ("Gemeente Venlo", "Stadskantoor, Venlo")
+    too_long = parse_organisations((ORGS + f"    sender_name: {'x' * 41}\n").encode(), {})
+    assert "sender_name must be text of at most 40 characters" in too_long.errors[0]
