@@ -7,14 +7,17 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from bot import handoff, printouts, reporting
+from bot import handoff, printouts, reporting, scheduler, timeline, turns
 from bot.alerts import REASONS
 from bot.case_view import details, local_time, visible_case
 from bot.service import Service
 from bot.staff_auth import login, logout, page, posted, require
+from conversations import engine
 from conversations.calendar import AMSTERDAM
 from locales import N_
+from storage import appointments
 from storage.cases import Case, audit, get_case
+from storage.conversations import load_state, save_outcome
 from storage.users import Session
 
 OUTCOMES = (N_("plan_made"), N_("referred"), N_("reached_by_phone"), N_("not_reachable"))
@@ -32,6 +35,7 @@ def routes() -> list[Route]:
         Route("/admin/cases/{reference}/intake", printouts.intake_result),
         Route("/admin/cases/{reference}/{action}", case_action, methods=["POST"]),
         Route("/admin/audit", audit_log),
+        Route("/admin/language", set_language, methods=["POST"]),
         Route("/admin/report", reporting.report_page),
     ]
 
@@ -100,6 +104,10 @@ async def case_page(request: Request) -> Response:
         case=case,
         days_left=(case.report_date - now.astimezone(AMSTERDAM).date()).days,
         outcomes=OUTCOMES,
+        amsterdam=AMSTERDAM,
+        offers=await appointments.free_offers(
+            service.rt.db, case.organisation_id, now, case.report_date, limit=12
+        ),
         **await details(service, case),
     )
 
@@ -144,6 +152,13 @@ async def case_action(request: Request) -> Response:
                 raise HTTPException(409, str(exc)) from None
         elif action == "handback" and case.taken_over_by:
             await handoff.hand_back(tx, service.rt, case, now)
+        elif action == "book" and fields.get("offer"):
+            await _book(tx, service, case, fields["offer"], now)
+        elif action == "appointment" and fields.get("status") in ("kept", "missed"):
+            await tx.execute(
+                "UPDATE appointments SET status = ? WHERE case_id = ? AND status = 'booked'",
+                (fields["status"], case.id),
+            )
         elif action == "outcome" and fields.get("outcome") in OUTCOMES:
             status = "closed" if fields.get("close") == "1" else case.status
             await tx.execute(
@@ -155,6 +170,39 @@ async def case_action(request: Request) -> Response:
         await audit(tx, session.user.email, action, case.id, now.isoformat())
     service.sender.wake.set()
     return RedirectResponse(f"/admin/cases/{case.reference}", status_code=303)
+
+
+async def _book(tx, service: Service, case: Case, chosen: str, now) -> None:
+    """Book (or move to) a free time for the person, and tell them on their channel."""
+    offers = await appointments.free_offers(tx, case.organisation_id, now, case.report_date)
+    offer = next((o for o in offers if f"{o.slot_id}@{o.start.isoformat()}" == chosen), None)
+    if offer is None:
+        raise HTTPException(409, "that time is no longer free; reload the page")
+    await appointments.cancel_booked(tx, case.id, now)
+    await scheduler.cancel(tx, case.id, ("appointment_reminder",), now, "moved by staff")
+    booked = await appointments.book(tx, case.id, case.organisation_id, offer, now)
+    await turns.plan_appointment_reminders(tx, case, booked, offer.start, now)
+    state = await load_state(tx, service.rt.vault, case.id)
+    target = await timeline.route(tx, service.rt, case)
+    if state is not None and target is not None:
+        script = await turns.script_of(tx, service.rt, case)
+        at_booking = state.step == script.booking_step
+        state = state.evolve(
+            appointment=offer.to_dict(), offered=[], step=None if at_booking else state.step
+        )
+        facts = await turns.facts_for(tx, case)
+        outcome = engine.remind(state, script, "appointment_set", facts, now)
+        await save_outcome(
+            tx,
+            service.rt.vault,
+            case,
+            outcome,
+            script_id=script.id,
+            script_version=script.version,
+            channel=target[0],
+            address=target[1],
+            now=now,
+        )
 
 
 async def _contact_of(service: Service, session: Session, case: Case):
@@ -177,3 +225,16 @@ async def audit_log(request: Request) -> Response:
         session=session,
         rows=[dict(r) | {"when": local_time(r["at"])} for r in rows],
     )
+
+
+async def set_language(request: Request) -> Response:
+    """Dutch by default; each staff member can choose English."""
+    session = await require(request)
+    fields = await posted(request, session)
+    language = fields.get("language")
+    if language not in ("nl", "en"):
+        raise HTTPException(400, "nl or en")
+    async with _service(request).rt.db.transaction() as tx:
+        await tx.execute("UPDATE users SET language = ? WHERE id = ?", (language, session.user.id))
+    target = fields.get("back", "/admin/cases")
+    return RedirectResponse(target if target.startswith("/admin/") else "/admin/cases", 303)

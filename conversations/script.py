@@ -61,6 +61,7 @@ REQUIRED_TEXTS = (
     "appointment_cancelled",
     "no_appointment",
     "appointment_reminder",
+    "appointment_set",
 )
 RESUME = "@resume"  # a `next` that returns to where a keyword detour started
 

@@ -86,11 +86,7 @@ async def get_case(
         if v is not None
     )
     sql = f"SELECT * FROM cases WHERE {column} = ?"
-    row = await (
-        conn.fetchone(sql, (value,))
-        if isinstance(conn, Database)
-        else fetchone(conn, sql, (value,))
-    )
+    row = await fetchone(conn, sql, (value,))
     return _case(row, vault) if row else None
 
 

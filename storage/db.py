@@ -86,17 +86,22 @@ class Database:
 
 
 async def fetchall(
-    conn: aiosqlite.Connection, sql: str, params: Iterable[Any] = ()
+    conn: aiosqlite.Connection | Database, sql: str, params: Iterable[Any] = ()
 ) -> list[sqlite3.Row]:
-    """All rows in one hop to the database thread (a cursor costs three)."""
+    """All rows in one hop to the database thread (a cursor costs three).
+
+    Pass a transaction to see its own writes, or the Database to read committed data.
+    """
+    if isinstance(conn, Database):
+        conn = conn._reader
     return list(await conn.execute_fetchall(sql, tuple(params)))
 
 
 async def fetchone(
-    conn: aiosqlite.Connection, sql: str, params: Iterable[Any] = ()
+    conn: aiosqlite.Connection | Database, sql: str, params: Iterable[Any] = ()
 ) -> sqlite3.Row | None:
     """The first row in one hop; add LIMIT 1 where more rows could match."""
-    rows = await conn.execute_fetchall(sql, tuple(params))
+    rows = await fetchall(conn, sql, params)
     return rows[0] if rows else None
 
 

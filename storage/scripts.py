@@ -43,9 +43,7 @@ async def version(
 
 async def _load(conn, where: str, params: tuple) -> Script | None:
     sql = f"SELECT script_id, version, source FROM script_versions WHERE {where}"
-    row = await (
-        conn.fetchone(sql, params) if isinstance(conn, Database) else fetchone(conn, sql, params)
-    )
+    row = await fetchone(conn, sql, params)
     if row is None:
         return None
     script = load_script(row["source"], f"{row['script_id']} v{row['version']}")

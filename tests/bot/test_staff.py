@@ -1,5 +1,8 @@
 """Staff pages: who may see and do what, and nothing a self-reporter typed runs."""
 
+import json
+import re
+
 import httpx
 import pytest
 
@@ -176,3 +179,31 @@ def test_the_intake_result_prints_only_with_consent(staffed):
     result = staff.client.get("/admin/cases/ZM-1/intake").text
     assert "Mijn paspoort is verlopen" in result
     assert staff.client.get("/admin/cases/ZM-3/intake").status_code == 403  # refused consent
+
+
+def test_a_contact_books_an_appointment_for_the_person_and_marks_it_kept(staffed):
+    staffed.cli("chat", "ZM-1", "--now", "2026-12-01T10:00:00+01:00", stdin="ja\n")
+    staff = Staff(staffed)
+    staff.login("a.jansen@example.org")
+    page = staff.client.get("/admin/cases/ZM-1").text
+    first = re.search(r'<option value="([^"]+)">', page).group(1)
+    assert staff.act("ZM-1", "book", offer=first).status_code == 303
+    [(status,)] = staffed.query("SELECT status FROM appointments")
+    assert status == "booked"
+    everything = json.loads(staffed.cli("case", "export", "ZM-1", "--everything").stdout)
+    texts = [m["text"] for m in everything["person"]["messages"]]
+    assert any(
+        t.startswith("Gemeente Venlo: Hallo Sam, er is een afspraak voor u gemaakt.") for t in texts
+    )
+    assert staff.act("ZM-1", "book", offer="1@2000-01-01T00:00:00+00:00").status_code == 409
+    assert staff.act("ZM-1", "appointment", status="kept").status_code == 303
+    assert staffed.query("SELECT status FROM appointments") == [("kept",)]
+
+
+def test_staff_can_switch_to_english(staffed):
+    staff = Staff(staffed)
+    staff.login("a.jansen@example.org")
+    assert "<h1>Casussen</h1>" in staff.client.get("/admin/cases").text
+    token = staff.csrf("/admin/cases")
+    staff.client.post("/admin/language", data={"csrf": token, "language": "en"})
+    assert "<h1>Cases</h1>" in staff.client.get("/admin/cases").text
