@@ -65,7 +65,8 @@ async def require(request: Request, admin: bool = False) -> Session:
     session = await current(request)
     if session is None:
         if request.method == "GET":
-            target = quote(request.url.path)
+            query = f"?{request.url.query}" if request.url.query else ""
+            target = quote(request.url.path + query, safe="")
             raise HTTPException(303, headers={"location": f"/admin/login?next={target}"})
         raise HTTPException(403, "sign in first")
     if admin and not session.user.is_admin:

@@ -30,8 +30,25 @@ def staffed(tmp_path):
     service.stop()
 
 
-ROUTES = ["/admin/cases", "/admin/cases/ZM-1", "/admin/audit"]
-ACTIONS = ["ack", "note", "takeover", "say", "handback", "outcome"]
+ROUTES = [
+    "/admin/cases",
+    "/admin/cases/ZM-1",
+    "/admin/cases/ZM-1/letter",
+    "/admin/cases/ZM-1/intake",
+    "/admin/audit",
+    "/admin/report",
+    "/admin/scripts",
+    "/admin/scripts/intake",
+]
+ACTIONS = ["ack", "note", "takeover", "say", "handback", "outcome", "book", "appointment"]
+OTHER_POSTS = [
+    "/admin/language",
+    "/admin/scripts/intake/save",
+    "/admin/scripts/intake/check",
+    "/admin/scripts/intake/publish",
+    "/admin/scripts/intake/rollback",
+    "/admin/scripts/intake/preview",
+]
 
 
 def test_every_staff_route_needs_a_login(staffed):
@@ -41,8 +58,10 @@ def test_every_staff_route_needs_a_login(staffed):
         response = anonymous.get(path, follow_redirects=False)
         assert response.status_code == 303, path
         assert response.headers["location"].startswith("/admin/login?next=")
-    for action in [*ACTIONS]:
+    for action in ACTIONS:
         assert anonymous.post(f"/admin/cases/ZM-1/{action}", data={"x": "1"}).status_code == 403
+    for path in OTHER_POSTS:
+        assert anonymous.post(path, data={"x": "1"}).status_code == 403, path
     assert anonymous.post("/admin/logout").status_code == 403
 
 

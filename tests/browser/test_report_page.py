@@ -1,0 +1,35 @@
+"""The monitoring report in a real browser: a chart, a table, a CSV download."""
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import ARTIFACTS
+from tests.service import Running
+from tests.staff import PASSWORD, add_user
+
+
+@pytest.fixture
+def reported(tmp_path):
+    service = Running(tmp_path, twilio=None, telegram=None)
+    add_user(service, "admin@example.org", "admin")
+    service.cli("chat", "ZM-1", "--now", "2026-12-01T10:00:00+01:00", stdin="ja\nja\n")
+    service.start()
+    yield service
+    service.stop()
+
+
+def test_the_report_page(reported, page):
+    page.goto(reported.url + "/admin/report?from=2026-12-01&to=2026-12-31")
+    page.get_by_label("E-mail").fill("admin@example.org")
+    page.get_by_label("Wachtwoord").fill(PASSWORD)
+    page.get_by_role("button", name="Inloggen").click()
+    expect(page.get_by_role("heading", name="Monitoring")).to_be_visible()
+    chart = page.get_by_role("img", name="Respons per organisatie")
+    expect(chart).to_contain_text("Gemeente Venlo")
+    expect(chart).to_contain_text("100%")
+    expect(page.locator("table")).to_contain_text("total")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / "report_page.png", full_page=True)
+    with page.expect_download() as download:
+        page.get_by_role("link", name="CSV downloaden").click()
+    assert download.value.suggested_filename == "voorzorg-2026-12-01-2026-12-31.csv"
