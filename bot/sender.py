@@ -8,6 +8,7 @@ import json
 import logging
 import sqlite3
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.channels import Channel, RecipientGone, RecipientOptedOut, SendError
@@ -49,10 +50,17 @@ class Attempt:
 
 
 class Sender:
-    def __init__(self, rt: Runtime, channels: dict[str, Channel], clock: Clock):
+    def __init__(
+        self,
+        rt: Runtime,
+        channels: dict[str, Channel],
+        clock: Clock,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ):
         self.rt = rt
         self.channels = channels
         self.clock = clock
+        self.sleep = sleep  # pacing waits; a test passes its own
         self.wake = asyncio.Event()
         self.stopping = asyncio.Event()
         self._next_slot: dict[str, float] = {}
@@ -126,7 +134,7 @@ class Sender:
         slot = max(now, self._next_slot.get(channel.name, now))
         self._next_slot[channel.name] = slot + 1.0 / channel.messages_per_second
         if slot > now:
-            await asyncio.sleep(slot - now)
+            await self.sleep(slot - now)
 
     def _retry_or_fail(self, row: sqlite3.Row, exc: SendError) -> Attempt:
         attempts = row["attempts"] + 1

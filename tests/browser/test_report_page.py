@@ -3,9 +3,9 @@
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ARTIFACTS
+from tests.browser.conftest import ARTIFACTS, sign_in
 from tests.service import Running
-from tests.staff import PASSWORD, add_user
+from tests.staff import add_user
 
 
 @pytest.fixture
@@ -19,10 +19,7 @@ def reported(tmp_path):
 
 
 def test_the_report_page(reported, page):
-    page.goto(reported.url + "/admin/report?from=2026-12-01&to=2026-12-31")
-    page.get_by_label("E-mail").fill("admin@example.org")
-    page.get_by_label("Wachtwoord").fill(PASSWORD)
-    page.get_by_role("button", name="Inloggen").click()
+    sign_in(page, reported.url + "/admin/report?from=2026-12-01&to=2026-12-31", "admin@example.org")
     expect(page.get_by_role("heading", name="Monitoring")).to_be_visible()
     chart = page.get_by_role("img", name="Respons per organisatie")
     expect(chart).to_contain_text("Gemeente Venlo")

@@ -3,9 +3,9 @@
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ARTIFACTS
+from tests.browser.conftest import ARTIFACTS, sign_in
 from tests.service import Running
-from tests.staff import PASSWORD, add_user
+from tests.staff import add_user
 
 
 @pytest.fixture
@@ -18,10 +18,7 @@ def edited(tmp_path):
 
 
 def test_edit_check_preview_publish(edited, page):
-    page.goto(edited.url + "/admin/scripts/intake")
-    page.get_by_label("E-mail").fill("admin@example.org")
-    page.get_by_label("Wachtwoord").fill(PASSWORD)
-    page.get_by_role("button", name="Inloggen").click()
+    sign_in(page, edited.url + "/admin/scripts/intake", "admin@example.org")
     source = page.get_by_label("Script (YAML)")
     findings = page.locator("#findings")
     text = source.input_value()
