@@ -173,15 +173,6 @@ async def _insert(
     raise RuntimeError("could not find a free invite code")
 
 
-async def cases_for_phone(db: Database, vault: Vault, e164: str) -> list[Case]:
-    """Cases with this phone number, the one with the nearest report date first."""
-    rows = await db.fetchall(
-        "SELECT * FROM cases WHERE phone_hash = ? ORDER BY report_date DESC, id DESC",
-        (vault.lookup_hash(e164),),
-    )
-    return [_case(r, vault) for r in rows]
-
-
 async def audit(
     tx: aiosqlite.Connection,
     actor: str,

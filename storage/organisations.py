@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass, field
 
 import aiosqlite
 
-from storage.db import Database, fetchall, fetchone
+from storage.db import Database, fetchall
 
 
 @dataclass(frozen=True)
@@ -145,16 +144,3 @@ async def served_municipalities(db: Database) -> dict[str, str]:
     """Municipality key -> id of the organisation that serves it."""
     rows = await db.fetchall("SELECT key, organisation_id FROM municipalities")
     return {r["key"]: r["organisation_id"] for r in rows}
-
-
-async def get_organisation(db: Database, org_id: str) -> sqlite3.Row | None:
-    return await db.fetchone("SELECT * FROM organisations WHERE id = ?", (org_id,))
-
-
-async def primary_contact_id(tx: aiosqlite.Connection, org_id: str) -> int | None:
-    row = await fetchone(
-        tx,
-        "SELECT id FROM contacts WHERE organisation_id = ? ORDER BY backup, id LIMIT 1",
-        (org_id,),
-    )
-    return row[0] if row else None
