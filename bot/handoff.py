@@ -10,7 +10,7 @@ from bot import alerts, timeline, turns
 from bot.runtime import Runtime
 from conversations import engine
 from storage.cases import Case, audit, get_case
-from storage.conversations import load_state, queue_message
+from storage.conversations import queue_message
 from storage.db import fetchone
 
 HAND_BACK = ("klaar", "/klaar", "terug", "/terug", "done", "/done", "handback")
@@ -36,12 +36,12 @@ async def hand_back(tx: aiosqlite.Connection, rt: Runtime, case: Case, now: dt.d
     """The bot picks up again: it repeats the open question, if there is one."""
     await tx.execute("UPDATE cases SET taken_over_by = NULL WHERE id = ?", (case.id,))
     await audit(tx, f"contact:{case.taken_over_by}", "hand_back", case.id, now.isoformat())
-    state = await load_state(tx, rt.vault, case.id)
+    state, script = await turns.conversation(tx, rt, case)
     target = await timeline.route(tx, rt, case)
     if state is not None and state.step is not None and target is not None:
-        script = await turns.script_of(tx, rt, case)
         facts = await turns.facts_for(tx, case, now, state, script)
-        await turns.save(tx, rt, case, engine.resume(state, script, facts, now), *target, now)
+        outcome = engine.resume(state, script, facts, now)
+        await turns.save(tx, rt, case, script, outcome, *target, now)
 
 
 async def say_to_person(

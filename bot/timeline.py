@@ -196,14 +196,13 @@ async def on_step_timeout(tx, rt: Runtime, event: Event, now: dt.datetime) -> st
 
 
 async def _remind(tx, rt: Runtime, case: Case, key: str, now: dt.datetime) -> str:
-    state = await load_state(tx, rt.vault, case.id)
+    state, script = await turns.conversation(tx, rt, case)
     target = await route(tx, rt, case)
     if state is None or target is None:
         return "dropped: no conversation or no channel"
-    script = await turns.script_of(tx, rt, case)
     facts = await turns.facts_for(tx, case, now, state, script)
     outcome = engine.remind(state, script, key, facts, now)
-    await turns.save(tx, rt, case, outcome, *target, now)
+    await turns.save(tx, rt, case, script, outcome, *target, now)
     return f"sent: {key}"
 
 

@@ -28,7 +28,7 @@ from conversations.state import (
 )
 from storage import appointments
 from storage.cases import Case
-from storage.conversations import load_state, save_outcome
+from storage.conversations import save_outcome
 from storage.db import fetchone
 
 DEFAULT_SCRIPT = "intake"
@@ -80,6 +80,21 @@ async def script_of(tx: aiosqlite.Connection, rt: Runtime, case: Case) -> Script
     return await rt.script(row["script_id"], row["script_version"])
 
 
+async def conversation(
+    tx: aiosqlite.Connection, rt: Runtime, case: Case
+) -> tuple[State | None, Script]:
+    """The state and the script version of a case's conversation, in one read."""
+    row = await fetchone(
+        tx,
+        "SELECT script_id, script_version, state FROM conversations WHERE case_id = ?",
+        (case.id,),
+    )
+    if row is None:
+        return None, await rt.script(DEFAULT_SCRIPT)
+    state = State.from_json(rt.vault.open(row["state"], "conversations.state") or "{}")
+    return state, await rt.script(row["script_id"], row["script_version"])
+
+
 async def start(
     tx: aiosqlite.Connection,
     rt: Runtime,
@@ -89,11 +104,11 @@ async def start(
     now: dt.datetime,
 ) -> list[int]:
     """Open the conversation if it has not started; returns the queued outbox ids."""
-    if await load_state(tx, rt.vault, case.id) is not None:
+    state, script = await conversation(tx, rt, case)
+    if state is not None:
         return []
-    script = await script_of(tx, rt, case)
     outcome = engine.begin(script, await facts_for(tx, case), now, case.language)
-    return await save(tx, rt, case, outcome, channel, address, now)
+    return await save(tx, rt, case, script, outcome, channel, address, now)
 
 
 async def resume(
@@ -105,13 +120,12 @@ async def resume(
     now: dt.datetime,
 ) -> list[int]:
     """Start, or repeat the open question (after a new channel was bound)."""
-    state = await load_state(tx, rt.vault, case.id)
+    state, script = await conversation(tx, rt, case)
     if state is None:
         return await start(tx, rt, case, channel, address, now)
-    script = await script_of(tx, rt, case)
     facts = await facts_for(tx, case, now, state, script)
     outcome = engine.resume(state, script, facts, now)
-    return await save(tx, rt, case, outcome, channel, address, now)
+    return await save(tx, rt, case, script, outcome, channel, address, now)
 
 
 async def receive(
@@ -124,25 +138,28 @@ async def receive(
     now: dt.datetime,
 ) -> list[int]:
     """Handle one message from the self-reporter; returns the queued outbox ids."""
-    state = await load_state(tx, rt.vault, case.id)
-    script = await script_of(tx, rt, case)
+    state, script = await conversation(tx, rt, case)
     facts = await facts_for(tx, case, now, state, script)
     opened: list[int] = []
     if state is None:
         opening = engine.begin(script, facts, now, case.language)
-        opened = await save(tx, rt, case, opening, channel, address, now)
+        opened = await save(tx, rt, case, script, opening, channel, address, now)
         if match_keyword(text, script.keyword_forms) is None:
             return opened  # they wrote first: open the conversation, do not grade a reply
         state = opening.state
     if case.opted_out and not state.opted_out:
         state = state.evolve(opted_out=True)  # the carrier told us (Twilio 21610)
     outcome = engine.reply(state, script, text, facts, now)
-    return opened + await save(tx, rt, case, outcome, channel, address, now)
+    return opened + await save(tx, rt, case, script, outcome, channel, address, now)
 
 
-async def save(tx, rt: Runtime, case: Case, outcome: Outcome, channel, address, now) -> list[int]:
-    """Store an engine outcome: alerts and cancelled timers first, then state and messages."""
-    script = await script_of(tx, rt, case)
+async def save(
+    tx, rt: Runtime, case: Case, script: Script, outcome: Outcome, channel, address, now
+) -> list[int]:
+    """Store an engine outcome: alerts and cancelled timers first, then state and messages.
+
+    `script` is the one the outcome came from (the conversation's own version).
+    """
     for effect in outcome.effects:
         if isinstance(effect, Escalated):
             await alerts.escalate(tx, rt, case, effect.reason, now, note=effect.note)

@@ -17,7 +17,6 @@ from conversations.calendar import AMSTERDAM
 from locales import N_
 from storage import appointments
 from storage.cases import Case, audit, get_case
-from storage.conversations import load_state, save_outcome
 from storage.users import Session
 
 OUTCOMES = (N_("plan_made"), N_("referred"), N_("reached_by_phone"), N_("not_reachable"))
@@ -182,27 +181,16 @@ async def _book(tx, service: Service, case: Case, chosen: str, now) -> None:
     await scheduler.cancel(tx, case.id, ("appointment_reminder",), now, "moved by staff")
     booked = await appointments.book(tx, case.id, case.organisation_id, offer, now)
     await turns.plan_appointment_reminders(tx, case, booked, offer.start, now)
-    state = await load_state(tx, service.rt.vault, case.id)
+    state, script = await turns.conversation(tx, service.rt, case)
     target = await timeline.route(tx, service.rt, case)
     if state is not None and target is not None:
-        script = await turns.script_of(tx, service.rt, case)
         at_booking = state.step == script.booking_step
         state = state.evolve(
             appointment=offer.to_dict(), offered=[], step=None if at_booking else state.step
         )
         facts = await turns.facts_for(tx, case)
         outcome = engine.remind(state, script, "appointment_set", facts, now)
-        await save_outcome(
-            tx,
-            service.rt.vault,
-            case,
-            outcome,
-            script_id=script.id,
-            script_version=script.version,
-            channel=target[0],
-            address=target[1],
-            now=now,
-        )
+        await turns.save(tx, service.rt, case, script, outcome, *target, now)
 
 
 async def _contact_of(service: Service, session: Session, case: Case):
