@@ -23,11 +23,11 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot import timeline
-from bot.cohort import import_cohort
 from bot.config import load_settings
+from bot.outreach import timeline
+from bot.outreach.cohort import import_cohort
+from bot.outreach.scheduler import tick
 from bot.runtime import open_runtime
-from bot.scheduler import tick
 from tests.world import World
 
 AMS = ZoneInfo("Europe/Amsterdam")

@@ -23,7 +23,7 @@ from twilio.request_validator import RequestValidator
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.fakes import FakeTwilio
+from bot.channels.fakes import FakeTwilio
 from tests.service import AUTH_TOKEN, Running
 
 

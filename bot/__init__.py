@@ -1,1 +1,2 @@
-"""Voorzorg's I/O edges: CLI, web app, channels, scheduler and sender loops."""
+"""Voorzorg's I/O edges. The process shell lives here (cli, service, runtime, config, clock,
+errors); channels/, outreach/, staff/ and web/ each own one job."""

@@ -13,13 +13,14 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
-from bot import handoff, reporting, retention, timeline, turns
-from bot.cohort import import_cohort
 from bot.config import ConfigError, load_settings
-from bot.importing import FileError, parse_organisations
-from bot.inbound import record_processed
+from bot.outreach import handoff, retention, timeline, turns
+from bot.outreach.cohort import import_cohort
+from bot.outreach.importing import FileError, parse_organisations
+from bot.outreach.inbound import record_processed
+from bot.outreach.scheduler import tick
 from bot.runtime import Runtime, open_runtime
-from bot.scheduler import tick
+from bot.staff import report as report_pages
 from conversations.script import ScriptError, default_scripts_dir, load_script_file
 from conversations.validate import validate
 from storage import SchemaTooNew, users
@@ -236,15 +237,14 @@ async def cmd_case_handback(args: argparse.Namespace) -> int:
 
 async def cmd_report(args: argparse.Namespace) -> int:
     try:
-        start, end = reporting.period(args.start, args.end, dt.date.today())
+        start, end = report_pages.period(args.start, args.end, dt.date.today())
     except ValueError as exc:
         raise UserError(str(exc)) from None
 
     async def body(rt: Runtime) -> int:
-        report = await monitoring(rt.db, start, end)
-        sys.stdout.write(
-            reporting.to_csv(report) if args.format == "csv" else reporting.to_html(report)
-        )
+        figures = await monitoring(rt.db, start, end)
+        render = report_pages.to_csv if args.format == "csv" else report_pages.to_html
+        sys.stdout.write(render(figures))
         return 0
 
     return await _runtime_call(args, body)
@@ -311,7 +311,7 @@ async def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from bot import demo
-    from bot.app import create_app
+    from bot.web.app import create_app
 
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from bot.importing import parse_organisations
+from bot.outreach.importing import parse_organisations
 from bot.runtime import Runtime
 from storage.cases import CaseInput, save_case
 from storage.organisations import save_organisation, served_municipalities

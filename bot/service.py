@@ -6,19 +6,19 @@ import asyncio
 import contextlib
 import logging
 
-from bot import timeline
-from bot.channels import SANDBOX_CHANNELS, Channel, SandboxChannel
+from bot.channels.base import SANDBOX_CHANNELS, Channel, SandboxChannel
+from bot.channels.email import EmailChannel
+from bot.channels.telegram import WEBHOOK_PATH, TelegramChannel, make_bot
+from bot.channels.twilio import TwilioChannel
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
-from bot.email_channel import EmailChannel
-from bot.inbound import Arrival, InboundWriter
-from bot.processing import Processor
+from bot.outreach import timeline
+from bot.outreach.inbound import Arrival, InboundWriter
+from bot.outreach.processing import Processor
+from bot.outreach.scheduler import SchedulerLoop
+from bot.outreach.sender import Sender
 from bot.runtime import Runtime, open_runtime
-from bot.scheduler import SchedulerLoop
-from bot.sender import Sender
-from bot.telegram_channel import WEBHOOK_PATH, TelegramChannel, make_bot
-from bot.twilio_channel import TwilioChannel
-from bot.webhooks import BadRequest, arrival_from_update
+from bot.web.webhooks import BadRequest, arrival_from_update
 
 log = logging.getLogger("voorzorg.service")
 TELEGRAM_UPDATES = ["message", "edited_message", "callback_query"]

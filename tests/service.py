@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 from twilio.request_validator import RequestValidator
 
-from bot.fakes import FakeTelegram, FakeTwilio, free_port
+from bot.channels.fakes import FakeTelegram, FakeTwilio, free_port
 from tests.cli import EXAMPLES, NOW, VOORZORG
 
 AUTH_TOKEN = "fake-auth-token-0123456789"

@@ -12,14 +12,14 @@ from collections import Counter
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot import timeline
 from bot.clock import FakeClock
-from bot.cohort import import_cohort
-from bot.importing import parse_organisations
-from bot.inbound import Arrival, InboundWriter
-from bot.processing import Processor
+from bot.outreach import timeline
+from bot.outreach.cohort import import_cohort
+from bot.outreach.importing import parse_organisations
+from bot.outreach.inbound import Arrival, InboundWriter
+from bot.outreach.processing import Processor
+from bot.outreach.scheduler import tick
 from bot.runtime import Runtime
-from bot.scheduler import tick
 from storage.organisations import save_organisation
 
 AMS = ZoneInfo("Europe/Amsterdam")

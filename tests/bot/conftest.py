@@ -1,6 +1,6 @@
 import pytest
 
-from bot.fakes import FakeTelegram, FakeTwilio
+from bot.channels.fakes import FakeTelegram, FakeTwilio
 from tests.service import Running
 
 

@@ -7,16 +7,16 @@ from email import message_from_bytes
 import pytest
 from aiosmtpd.controller import Controller
 
-from bot import alerts
-from bot.channels import SandboxChannel
+from bot.channels.base import SandboxChannel
+from bot.channels.email import EmailChannel
+from bot.channels.fakes import free_port
 from bot.clock import FakeClock
 from bot.config import load_settings
-from bot.email_channel import EmailChannel
-from bot.fakes import free_port
-from bot.inbound import Arrival, InboundWriter
-from bot.processing import Processor
+from bot.outreach import alerts
+from bot.outreach.inbound import Arrival, InboundWriter
+from bot.outreach.processing import Processor
+from bot.outreach.sender import Sender
 from bot.runtime import open_runtime
-from bot.sender import Sender
 from storage.cases import get_case
 from tests.world import World, at
 

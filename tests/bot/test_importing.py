@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from bot.importing import FileError, parse_cases, parse_organisations
+from bot.outreach.importing import FileError, parse_cases, parse_organisations
 
 SERVED = {"venlo": "venlo", "roermond": "zvh", "sittard-geleen": "zvh"}
 TODAY = dt.date(2026, 12, 1)

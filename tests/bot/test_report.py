@@ -5,8 +5,8 @@ import datetime as dt
 import pytest
 
 from bot.config import load_settings
-from bot.reporting import to_csv, to_html
 from bot.runtime import open_runtime
+from bot.staff.report import to_csv, to_html
 from storage.report import monitoring
 from tests.world import World, at
 

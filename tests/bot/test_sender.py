@@ -4,11 +4,11 @@ import datetime as dt
 
 import pytest
 
+from bot.channels.twilio import TwilioChannel
 from bot.clock import FakeClock
 from bot.config import load_settings
+from bot.outreach.sender import BACKOFF_SECONDS, MAX_ATTEMPTS, Sender
 from bot.runtime import open_runtime
-from bot.sender import BACKOFF_SECONDS, MAX_ATTEMPTS, Sender
-from bot.twilio_channel import TwilioChannel
 from storage.conversations import queue_message
 
 START = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)

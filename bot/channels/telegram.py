@@ -8,7 +8,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.request import HTTPXRequest
 
-from bot.channels import Delivery, RecipientGone, SendError
+from bot.channels.base import Delivery, RecipientGone, SendError
 from bot.config import Settings
 
 WEBHOOK_PATH = "/webhooks/telegram"

@@ -6,7 +6,7 @@ from email.message import EmailMessage
 
 import aiosmtplib
 
-from bot.channels import Delivery, SendError
+from bot.channels.base import Delivery, SendError
 from bot.config import Settings
 
 

@@ -10,10 +10,10 @@ from urllib.parse import parse_qsl
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from bot.inbound import Arrival
-from bot.sender import apply_status
-from bot.telegram_channel import WEBHOOK_PATH as TELEGRAM_PATH
-from bot.twilio_channel import STATUS_CALLBACK_PATH, signature_ok
+from bot.channels.telegram import WEBHOOK_PATH as TELEGRAM_PATH
+from bot.channels.twilio import STATUS_CALLBACK_PATH, signature_ok
+from bot.outreach.inbound import Arrival
+from bot.outreach.sender import apply_status
 
 log = logging.getLogger("voorzorg.webhooks")
 

@@ -10,7 +10,8 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from bot.staff_auth import TEMPLATES, page, require
+from bot.staff.auth import require
+from bot.web.templating import page, render
 from storage.report import Report, monitoring, rows
 
 
@@ -33,9 +34,8 @@ def chart_bars(report: Report) -> list[dict]:
 
 
 def to_html(report: Report, language: str = "nl") -> str:
-    TEMPLATES.install_null_translations(newstyle=True)
-    return TEMPLATES.get_template("report.html").render(
-        report=report, table=rows(report), bars=chart_bars(report), lang=language
+    return render(
+        "report.html", language, report=report, table=rows(report), bars=chart_bars(report)
     )
 
 

@@ -12,10 +12,12 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bot import script_editor, simulator, webhooks, workspace
 from bot.clock import Clock
 from bot.config import Settings
 from bot.service import Service
+from bot.staff import cases as workspace
+from bot.staff import script_editor
+from bot.web import simulator, webhooks
 
 SECURITY_HEADERS = {
     "content-security-policy": "default-src 'self'; frame-ancestors 'none'; form-action 'self'",

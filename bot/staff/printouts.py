@@ -8,8 +8,9 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from bot.case_view import details, visible_case
-from bot.staff_auth import page, require
+from bot.staff.auth import require
+from bot.staff.case_view import details, visible_case
+from bot.web.templating import page
 from conversations.script import CONDITIONS
 from locales import N_
 from storage.cases import audit

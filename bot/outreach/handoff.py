@@ -6,7 +6,7 @@ import datetime as dt
 
 import aiosqlite
 
-from bot import alerts, timeline, turns
+from bot.outreach import alerts, timeline, turns
 from bot.runtime import Runtime
 from conversations import engine
 from storage.cases import Case, audit, get_case

@@ -8,7 +8,7 @@ import json
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
-from bot.alerts import REASONS
+from bot.outreach.alerts import REASONS
 from bot.service import Service
 from conversations.calendar import AMSTERDAM
 from storage.cases import Case, get_case

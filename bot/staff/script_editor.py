@@ -9,7 +9,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from bot.staff_auth import page, posted, require
+from bot.staff.auth import posted, require
+from bot.web.templating import page
 from conversations.plain import check_messages
 from conversations.script import ScriptError, load_script
 from conversations.testing import SAM, Conversation

@@ -7,7 +7,7 @@ from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
-from bot.channels import Delivery, RecipientOptedOut, SendError
+from bot.channels.base import Delivery, RecipientOptedOut, SendError
 from bot.config import Settings
 
 OPTED_OUT = 21610

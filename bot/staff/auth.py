@@ -6,34 +6,18 @@ import hmac
 import secrets
 from urllib.parse import quote
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import RedirectResponse, Response
 
-from bot.webhooks import BadRequest, form, read_body
-from locales import gettext
+from bot.web.templating import page
+from bot.web.webhooks import BadRequest, form, read_body
 from storage import users
 from storage.cases import audit
 from storage.users import Session
 
 COOKIE = "vz_session"
 LOGIN_COOKIE = "vz_login"  # double-submit token for the login form itself
-TEMPLATES = Environment(
-    loader=FileSystemLoader(__file__.rsplit("/", 1)[0] + "/templates"),
-    autoescape=select_autoescape(default=True),
-    extensions=["jinja2.ext.i18n"],
-)
-
-
-def page(name: str, language: str = "nl", status: int = 200, **context) -> HTMLResponse:
-    TEMPLATES.install_gettext_callables(
-        lambda message: gettext(language, message),
-        lambda one, many, n: gettext(language, one if n == 1 else many),
-        newstyle=True,
-    )
-    html = TEMPLATES.get_template(name).render(lang=language, **context)
-    return HTMLResponse(html, status_code=status)
 
 
 def _secure(request: Request) -> bool:

@@ -10,10 +10,10 @@ import sqlite3
 
 import aiosqlite
 
-from bot import alerts, handoff, turns
 from bot.clock import Clock, idle
 from bot.config import Settings
-from bot.inbound import parse_payload
+from bot.outreach import alerts, handoff, turns
+from bot.outreach.inbound import parse_payload
 from bot.runtime import Runtime
 from conversations.matching import match_keyword
 from locales import N_, both, gettext

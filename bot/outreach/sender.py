@@ -11,7 +11,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from bot.channels import Channel, RecipientGone, RecipientOptedOut, SendError
+from bot.channels.base import Channel, RecipientGone, RecipientOptedOut, SendError
 from bot.clock import Clock, idle
 from bot.runtime import Runtime
 from storage.conversations import queue_message

@@ -6,7 +6,7 @@ import datetime as dt
 
 import aiosqlite
 
-from bot.scheduler import cancel
+from bot.outreach.scheduler import cancel
 from storage.cases import audit
 from storage.crypto import Vault
 

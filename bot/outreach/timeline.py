@@ -13,9 +13,9 @@ from dataclasses import dataclass, fields
 
 import aiosqlite
 
-from bot import alerts, retention, turns
+from bot.outreach import alerts, retention, turns
+from bot.outreach.scheduler import Event, Handler, Postpone, cancel, pending, schedule
 from bot.runtime import Runtime
-from bot.scheduler import Event, Handler, Postpone, cancel, pending, schedule
 from conversations import engine
 from conversations.calendar import (
     AMSTERDAM,

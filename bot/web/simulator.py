@@ -10,25 +10,22 @@ import json
 import uuid
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from bot import turns
-from bot.inbound import Arrival, parse_payload
-from bot.processing import bind, claimed_code
+from bot.outreach import turns
+from bot.outreach.inbound import Arrival, parse_payload
+from bot.outreach.processing import bind, claimed_code
 from bot.service import Service
-from bot.webhooks import BadRequest, form, read_body
+from bot.web.templating import page
+from bot.web.webhooks import BadRequest, form, read_body
 from storage.cases import Case, get_case
 
 CHANNEL = "simulator"
 HERE = Path(__file__).parent
-TEMPLATES = Environment(
-    loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(default=True)
-)
 
 
 def routes() -> list[BaseRoute]:
@@ -38,10 +35,6 @@ def routes() -> list[BaseRoute]:
         Route("/simulator/{reference}/start", start, methods=["POST"]),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
-
-
-def page(name: str, **context) -> HTMLResponse:
-    return HTMLResponse(TEMPLATES.get_template(name).render(**context))
 
 
 def _service(request: Request) -> Service:

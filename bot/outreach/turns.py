@@ -11,7 +11,7 @@ import datetime as dt
 
 import aiosqlite
 
-from bot import alerts, scheduler
+from bot.outreach import alerts, scheduler
 from bot.runtime import Runtime
 from conversations import engine
 from conversations.calendar import AMSTERDAM, working_days_before

@@ -6,8 +6,8 @@ import datetime as dt
 
 import aiosqlite
 
+from bot.outreach.scheduler import schedule
 from bot.runtime import Runtime
-from bot.scheduler import schedule
 from conversations.calendar import AMSTERDAM, add_working_days
 from storage.cases import Case
 from storage.conversations import queue_message

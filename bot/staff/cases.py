@@ -7,11 +7,13 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from bot import handoff, printouts, reporting, scheduler, timeline, turns
-from bot.alerts import REASONS
-from bot.case_view import details, local_time, visible_case
+from bot.outreach import handoff, scheduler, timeline, turns
+from bot.outreach.alerts import REASONS
 from bot.service import Service
-from bot.staff_auth import login, logout, page, posted, require
+from bot.staff import printouts, report
+from bot.staff.auth import login, logout, posted, require
+from bot.staff.case_view import details, local_time, visible_case
+from bot.web.templating import page
 from conversations import engine
 from conversations.calendar import AMSTERDAM
 from locales import N_
@@ -35,7 +37,7 @@ def routes() -> list[Route]:
         Route("/admin/cases/{reference}/{action}", case_action, methods=["POST"]),
         Route("/admin/audit", audit_log),
         Route("/admin/language", set_language, methods=["POST"]),
-        Route("/admin/report", reporting.report_page),
+        Route("/admin/report", report.report_page),
     ]
 
 

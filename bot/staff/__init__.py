@@ -1,0 +1,2 @@
+"""The staff pages under /admin: sign-in, the contact person's cases, printouts, the script
+editor, the monitoring report."""

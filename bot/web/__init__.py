@@ -1,0 +1,1 @@
+"""The web app: routes, request bodies and forms, the one template environment, the simulator."""
