@@ -1,7 +1,17 @@
-"""SMS segment counting: GSM-7 (160/153 per segment) or UCS-2 (70/67)."""
+"""SMS segment counting: GSM-7 (160 septets, 153 per part) or UCS-2 (70 units, 67 per part).
+
+A message that fits one segment is sent as one. A longer one is split into parts that each
+carry a header, leaving 153 septets or 67 UTF-16 code units. The sender fills the parts
+in order and never splits a character: a GSM-7 extension character (€ [ ] { } ~ ^ | \\ and the
+form feed) is an escape plus a septet, and a character outside the Basic Multilingual
+Plane (most emoji) is a surrogate pair. When such a pair would straddle a boundary the
+whole character moves to the next part, leaving a septet or unit unused; counting by
+filling the parts greedily, character by character, gets those messages right.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import NamedTuple
 
 _GSM7_BASIC = set(
@@ -11,6 +21,9 @@ _GSM7_BASIC = set(
 _GSM7_EXTENDED = set("^{}\\[~]|€\f")
 _GSM7 = frozenset(_GSM7_BASIC | _GSM7_EXTENDED)
 
+GSM7_SINGLE, GSM7_PART = 160, 153  # septets
+UCS2_SINGLE, UCS2_PART = 70, 67  # UTF-16 code units
+
 
 class Segments(NamedTuple):
     encoding: str  # "GSM-7" or "UCS-2"
@@ -19,9 +32,27 @@ class Segments(NamedTuple):
 
 
 def count_segments(text: str) -> Segments:
+    """The encoding an SMS of `text` needs and how many segments it takes (1 when empty)."""
     non_gsm = "".join(dict.fromkeys(c for c in text if c not in _GSM7))
     if non_gsm:
-        units = sum(2 if ord(c) > 0xFFFF else 1 for c in text)  # UTF-16 code units
-        return Segments("UCS-2", 1 if units <= 70 else -(-units // 67), non_gsm)
-    septets = sum(2 if c in _GSM7_EXTENDED else 1 for c in text)
-    return Segments("GSM-7", 1 if septets <= 160 else -(-septets // 153), "")
+        units = (2 if ord(c) > 0xFFFF else 1 for c in text)
+        return Segments("UCS-2", _fill(units, UCS2_SINGLE, UCS2_PART), non_gsm)
+    septets = (2 if c in _GSM7_EXTENDED else 1 for c in text)
+    return Segments("GSM-7", _fill(septets, GSM7_SINGLE, GSM7_PART), "")
+
+
+def _fill(sizes: Iterable[int], single: int, part: int) -> int:
+    """Segments for characters of these sizes: one if they fit `single`, else parts of `part`.
+
+    Each part is filled in order with whole characters; a character that does not fit
+    the rest of a part starts the next one.
+    """
+    sizes = list(sizes)
+    if sum(sizes) <= single:
+        return 1
+    count, used = 1, 0
+    for size in sizes:
+        if used + size > part:
+            count, used = count + 1, 0
+        used += size
+    return count
