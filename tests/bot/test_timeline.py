@@ -156,8 +156,9 @@ async def test_a_dst_change_and_easter_keep_the_wall_clock(world):
     await world.cohort(row("ZM-1", report="2027-05-20"), at(2027, 3, 25, 10))
     await world.days(at(2027, 3, 25, 10), at(2027, 4, 6, 12))
     reminders = [m[0] for m in await world.messages("ZM-1") if "Bent u" not in m[1]][1:]
-    assert reminders == ["Wed 31 Mar 10:00", "Fri 02 Apr 10:00"]  # Good Friday, Easter Monday off
-    assert [e[0] for e in await world.escalations("ZM-1")][:1] == ["Mon 05 Apr 10:00"]
+    # Good Friday (26 March) is a working day for the government; Easter Monday is not.
+    assert reminders == ["Tue 30 Mar 10:00", "Thu 01 Apr 10:00"]
+    assert [e[0] for e in await world.escalations("ZM-1")][:1] == ["Fri 02 Apr 10:00"]
 
 
 async def test_nothing_reaches_a_person_on_or_after_the_report_date(world):
