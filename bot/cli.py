@@ -13,27 +13,24 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
-from bot.config import ConfigError, load_settings
+from bot.config import load_settings
+from bot.errors import ConfigError, FileError, NoRoute, UserError
 from bot.outreach import handoff, retention, timeline, turns
 from bot.outreach.cohort import import_cohort
-from bot.outreach.importing import FileError, parse_organisations
+from bot.outreach.importing import parse_organisations
 from bot.outreach.inbound import record_processed
 from bot.outreach.scheduler import tick
 from bot.runtime import Runtime, open_runtime
 from bot.staff import report as report_pages
 from conversations.script import ScriptError, default_scripts_dir, load_script_file
 from conversations.validate import validate
-from storage import SchemaTooNew, users
+from storage import SchemaTooNew, contacts, outbox, users
 from storage.cases import audit, get_case
 from storage.export import case_export
-from storage.organisations import save_organisation, served_municipalities
+from storage.organisations import get_organisation, save_organisation, served_municipalities
 from storage.report import monitoring
 
 Handler = Callable[[argparse.Namespace], Coroutine[Any, Any, int]]
-
-
-class UserError(Exception):
-    """Something the operator can fix; printed as one line."""
 
 
 def _now(raw: str | None) -> dt.datetime:
@@ -110,7 +107,7 @@ async def cmd_chat(args: argparse.Namespace) -> int:
     async def body(rt: Runtime) -> int:
         case = await _case(rt, args.reference)
         async with rt.db.transaction() as tx:
-            ids = await turns.start(tx, rt, case, "terminal", None, now)
+            ids = await turns.start(tx, rt, case, ("terminal", None), now)
         await _print_outbox(rt, ids)
         loop = asyncio.get_running_loop()
         while line := await loop.run_in_executor(None, sys.stdin.readline):
@@ -121,7 +118,7 @@ async def cmd_chat(args: argparse.Namespace) -> int:
             case = await _case(rt, args.reference)
             async with rt.db.transaction() as tx:
                 await record_processed(tx, rt.vault, case.id, "terminal", text, moment)
-                ids = await turns.receive(tx, rt, case, text, "terminal", None, moment)
+                ids = await turns.receive(tx, rt, case, text, ("terminal", None), moment)
             await _print_outbox(rt, ids)
         return 0
 
@@ -132,16 +129,10 @@ async def _print_outbox(rt: Runtime, ids: list[int]) -> None:
     """The terminal is a channel too: it delivers from the outbox and marks delivery."""
     if not ids:
         return
-    marks = ",".join("?" * len(ids))
-    rows = await rt.db.fetchall(f"SELECT body FROM outbox WHERE id IN ({marks}) ORDER BY id", ids)
-    for row in rows:
-        print(rt.vault.open(row["body"], "outbox.body"), flush=True)
+    for text in await outbox.texts(rt.db, rt.vault, ids):
+        print(text, flush=True)
     async with rt.db.transaction() as tx:
-        await tx.execute(
-            f"UPDATE outbox SET status = 'delivered', attempts = 1, updated_at = ? "
-            f"WHERE id IN ({marks})",
-            (dt.datetime.now(dt.UTC).isoformat(), *ids),
-        )
+        await outbox.mark_delivered(tx, ids, dt.datetime.now(dt.UTC))
 
 
 async def cmd_case_export(args: argparse.Namespace) -> int:
@@ -187,10 +178,7 @@ async def cmd_case_erase(args: argparse.Namespace) -> int:
 async def cmd_case_takeover(args: argparse.Namespace) -> int:
     async def body(rt: Runtime) -> int:
         case = await _case(rt, args.reference)
-        contact = await rt.db.fetchone(
-            "SELECT id FROM contacts WHERE email = ? AND organisation_id = ?",
-            (args.contact.lower(), case.organisation_id),
-        )
+        contact = await contacts.of_user(rt.db, args.contact.lower(), case.organisation_id)
         if contact is None:
             raise UserError(f"{args.contact} is no contact person of {case.organisation_id}")
         async with rt.db.transaction() as tx:
@@ -204,9 +192,7 @@ async def cmd_case_takeover(args: argparse.Namespace) -> int:
 async def cmd_case_say(args: argparse.Namespace) -> int:
     async def body(rt: Runtime) -> int:
         case = await _case(rt, args.reference)
-        contact = await rt.db.fetchone(
-            "SELECT name FROM contacts WHERE id = ?", (case.taken_over_by,)
-        )
+        contact = await contacts.by_id(rt.db, case.taken_over_by) if case.taken_over_by else None
         if contact is None:
             raise UserError(f"{case.reference} is not taken over; `voorzorg case takeover` first")
         async with rt.db.transaction() as tx:
@@ -214,7 +200,7 @@ async def cmd_case_say(args: argparse.Namespace) -> int:
                 await handoff.say_to_person(
                     tx, rt, case, contact["name"], args.text, dt.datetime.now(dt.UTC)
                 )
-            except handoff.NoRoute as exc:
+            except NoRoute as exc:
                 raise UserError(str(exc)) from None
         print(f"{case.reference}: queued")
         return 0
@@ -265,9 +251,7 @@ async def cmd_user_add(args: argparse.Namespace) -> int:
     password = _read_password()
 
     async def body(rt: Runtime) -> int:
-        if args.organisation and not await rt.db.fetchone(
-            "SELECT 1 FROM organisations WHERE id = ?", (args.organisation,)
-        ):
+        if args.organisation and not await get_organisation(rt.db, args.organisation):
             raise UserError(f"no organisation {args.organisation!r}; `voorzorg org load` first")
         now = dt.datetime.now(dt.UTC)
         try:

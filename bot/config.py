@@ -11,9 +11,7 @@ from pathlib import Path
 
 from dotenv import dotenv_values
 
-
-class ConfigError(RuntimeError):
-    """A setting is missing or wrong; the message says which and how to fix it."""
+from bot.errors import ConfigError
 
 
 @dataclass(frozen=True)

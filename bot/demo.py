@@ -7,7 +7,7 @@ from pathlib import Path
 
 from bot.outreach.importing import parse_organisations
 from bot.runtime import Runtime
-from storage.cases import CaseInput, save_case
+from storage.cases import CaseInput, any_case, save_case
 from storage.organisations import save_organisation, served_municipalities
 
 EXAMPLE_ORGANISATIONS = Path(__file__).parent.parent / "examples" / "organisations.yaml"
@@ -20,7 +20,7 @@ PEOPLE = (  # reference suffix, first name, municipality, days to report date, l
 
 async def seed(rt: Runtime, now: dt.datetime) -> int:
     """Load the example organisations and three demo cases into an empty database."""
-    if await rt.db.fetchone("SELECT 1 FROM cases LIMIT 1"):
+    if await any_case(rt.db):
         return 0
     if not EXAMPLE_ORGANISATIONS.exists():
         return 0

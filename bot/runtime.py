@@ -6,8 +6,10 @@ import datetime as dt
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 from bot.config import Settings
+from conversations.calendar import Calendar
 from conversations.script import Script, load_default_scripts
 from storage import Database, Vault
 from storage import scripts as script_store
@@ -19,6 +21,7 @@ class Runtime:
     db: Database
     vault: Vault
     published: dict[str, Script]  # script id -> the version new conversations get
+    calendar: Calendar  # working days in VOORZORG_TIMEZONE
     _versions: dict[tuple[str, int], Script] = field(default_factory=dict)
 
     async def script(self, script_id: str, version: int | None = None) -> Script:
@@ -47,6 +50,7 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
         published = {}
         for script_id, from_file in files.items():
             published[script_id] = await script_store.published(db, script_id) or from_file
-        yield Runtime(settings, db, Vault(settings.secret_key), published)
+        calendar = Calendar(tz=ZoneInfo(settings.timezone))
+        yield Runtime(settings, db, Vault(settings.secret_key), published, calendar)
     finally:
         await db.close()

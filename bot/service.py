@@ -6,22 +6,20 @@ import asyncio
 import contextlib
 import logging
 
-from bot.channels.base import SANDBOX_CHANNELS, Channel, SandboxChannel
+from bot.channels.base import SANDBOX_CHANNELS, Arrival, Channel, SandboxChannel
 from bot.channels.email import EmailChannel
-from bot.channels.telegram import WEBHOOK_PATH, TelegramChannel, make_bot
+from bot.channels.telegram import TelegramChannel, make_bot
 from bot.channels.twilio import TwilioChannel
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.outreach import timeline
-from bot.outreach.inbound import Arrival, InboundWriter
+from bot.outreach.inbound import InboundWriter
 from bot.outreach.processing import Processor
 from bot.outreach.scheduler import SchedulerLoop
-from bot.outreach.sender import Sender
+from bot.outreach.sender import Sender, apply_status
 from bot.runtime import Runtime, open_runtime
-from bot.web.webhooks import BadRequest, arrival_from_update
 
 log = logging.getLogger("voorzorg.service")
-TELEGRAM_UPDATES = ["message", "edited_message", "callback_query"]
 
 
 class Service:
@@ -70,7 +68,16 @@ class Service:
         log.info("service stopped")
 
     async def store(self, arrival: Arrival) -> None:
+        """Keep what a provider delivered; returns once it is committed."""
         await self.writer.store(arrival, self.clock.now().isoformat())
+
+    async def record_status(
+        self, channel: str, provider_id: str, status: str, error_code: str | None
+    ) -> bool:
+        """A provider's delivery status; False when we never sent that message."""
+        return await apply_status(
+            self.rt, channel, provider_id, status, error_code, self.clock.now()
+        )
 
     async def _channels(self) -> dict[str, Channel]:
         s = self.settings
@@ -93,29 +100,7 @@ class Service:
 
     async def _telegram_inbound(self, telegram: TelegramChannel) -> None:
         if self.settings.telegram_mode == "webhook":
-            await telegram.bot.set_webhook(
-                url=self.settings.public_url + WEBHOOK_PATH,
-                secret_token=self.settings.telegram_webhook_secret,
-                allowed_updates=TELEGRAM_UPDATES,
-            )
+            await telegram.register_webhook(self.settings)
         else:
-            self._tasks.append(asyncio.create_task(self._poll(telegram), name="telegram-poll"))
-
-    async def _poll(self, telegram: TelegramChannel) -> None:
-        """Local development without a public URL: fetch updates instead of receiving them."""
-        await telegram.bot.delete_webhook()
-        offset = None
-        while not self._stop.is_set():
-            try:
-                updates = await telegram.bot.get_updates(
-                    offset=offset, timeout=10, allowed_updates=TELEGRAM_UPDATES
-                )
-            except Exception:
-                log.exception("telegram polling failed; retrying")
-                await asyncio.sleep(5)
-                continue
-            for update in updates:
-                offset = update.update_id + 1
-                with contextlib.suppress(BadRequest, KeyError, TypeError):
-                    if arrival := arrival_from_update(update.to_dict()):
-                        await self.store(arrival)
+            poll = telegram.poll(self.store, self._stop)
+            self._tasks.append(asyncio.create_task(poll, name="telegram-poll"))

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from collections import Counter
 
 import aiosqlite
 
-from conversations.calendar import AMSTERDAM, is_working_day, working_days_before
+from conversations.calendar import DEFAULT, Calendar
 from conversations.state import Offer
-from storage.db import fetchall, fetchone
+from storage.db import Database, fetchall, fetchone
 
 HORIZON_DAYS = 120  # never look further than this for free times
 
@@ -25,17 +26,16 @@ async def free_offers(
     report_date: dt.date,
     buffer_working_days: int = 2,
     limit: int = 30,
+    calendar: Calendar = DEFAULT,
 ) -> tuple[Offer, ...]:
     """Free times from at least one working day ahead until `buffer` days before the date."""
     slots = await fetchall(tx, "SELECT * FROM slots WHERE organisation_id = ?", (organisation_id,))
     if not slots:
         return ()
-    today = now.astimezone(AMSTERDAM).date()
-    first = today + dt.timedelta(days=1)
-    while not is_working_day(first):
-        first += dt.timedelta(days=1)
+    today = calendar.local(now).date()
+    first = calendar.first_working_day(today + dt.timedelta(days=1))
     last = min(
-        working_days_before(report_date, buffer_working_days),
+        calendar.working_days_before(report_date, buffer_working_days),
         today + dt.timedelta(days=HORIZON_DAYS),
     )
     taken = Counter(
@@ -50,18 +50,18 @@ async def free_offers(
     offers: list[Offer] = []
     day = first
     while day <= last and len(offers) < limit:
-        if is_working_day(day):
+        if calendar.is_working_day(day):
             for slot in sorted(slots, key=lambda s: s["start_time"]):
                 if slot["weekday"] == day.weekday():
-                    offers += _times(slot, day, taken)
+                    offers += _times(slot, day, taken, calendar.tz)
         day += dt.timedelta(days=1)
     return tuple(sorted(offers, key=lambda o: o.start)[:limit])
 
 
-def _times(slot, day: dt.date, taken: Counter) -> list[Offer]:
+def _times(slot, day: dt.date, taken: Counter, tz: dt.tzinfo) -> list[Offer]:
     out = []
-    start = dt.datetime.combine(day, dt.time.fromisoformat(slot["start_time"]), tzinfo=AMSTERDAM)
-    end = dt.datetime.combine(day, dt.time.fromisoformat(slot["end_time"]), tzinfo=AMSTERDAM)
+    start = dt.datetime.combine(day, dt.time.fromisoformat(slot["start_time"]), tzinfo=tz)
+    end = dt.datetime.combine(day, dt.time.fromisoformat(slot["end_time"]), tzinfo=tz)
     step = dt.timedelta(minutes=slot["minutes"])
     while start + step <= end:
         utc = start.astimezone(dt.UTC)
@@ -107,4 +107,31 @@ async def cancel_booked(tx: aiosqlite.Connection, case_id: int, now: dt.datetime
         """UPDATE appointments SET status = 'cancelled', cancelled_at = ?
            WHERE case_id = ? AND status = 'booked'""",
         (now.isoformat(), case_id),
+    )
+
+
+async def status_of(
+    conn: aiosqlite.Connection, appointment_id: int
+) -> tuple[str, dt.datetime] | None:
+    """(status, start) of one appointment."""
+    row = await fetchone(
+        conn, "SELECT status, start FROM appointments WHERE id = ?", (appointment_id,)
+    )
+    return (row["status"], dt.datetime.fromisoformat(row["start"])) if row else None
+
+
+async def booked(conn: aiosqlite.Connection | Database, case_id: int) -> sqlite3.Row | None:
+    """The case's booked appointment (start in UTC, minutes, mode, place), if any."""
+    return await fetchone(
+        conn, "SELECT * FROM appointments WHERE case_id = ? AND status = 'booked'", (case_id,)
+    )
+
+
+async def mark(tx: aiosqlite.Connection, case_id: int, status: str) -> None:
+    """What became of the case's booked appointment: kept or missed."""
+    if status not in ("kept", "missed"):
+        raise ValueError(f"an appointment is kept or missed, not {status!r}")
+    await tx.execute(
+        "UPDATE appointments SET status = ? WHERE case_id = ? AND status = 'booked'",
+        (status, case_id),
     )

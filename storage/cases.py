@@ -185,3 +185,69 @@ async def audit(
         "INSERT INTO audit_log (at, actor, action, case_id, detail) VALUES (?, ?, ?, ?, ?)",
         (now, actor, action, case_id, detail),
     )
+
+
+async def opt_out(tx: aiosqlite.Connection, case_id: int, now: dt.datetime) -> None:
+    """The carrier (or the person) said: no more messages to this case."""
+    await tx.execute(
+        "UPDATE cases SET opted_out = 1, updated_at = ? WHERE id = ?", (now.isoformat(), case_id)
+    )
+
+
+async def set_taken_over(tx: aiosqlite.Connection, case_id: int, contact_id: int | None) -> None:
+    """A contact person handles the conversation (or, with None, the bot again)."""
+    await tx.execute("UPDATE cases SET taken_over_by = ? WHERE id = ?", (contact_id, case_id))
+
+
+async def held_by(tx: aiosqlite.Connection, contact_id: int) -> int | None:
+    """The case this contact person took over most recently, if any."""
+    row = await fetchone(
+        tx,
+        "SELECT id FROM cases WHERE taken_over_by = ? ORDER BY updated_at DESC LIMIT 1",
+        (contact_id,),
+    )
+    return row[0] if row else None
+
+
+async def by_phone(tx: aiosqlite.Connection, vault: Vault, phone: str) -> int | None:
+    """The case with this phone number (the latest report date first)."""
+    row = await fetchone(
+        tx,
+        "SELECT id FROM cases WHERE phone_hash = ? ORDER BY report_date DESC, id DESC LIMIT 1",
+        (vault.lookup_hash(phone),),
+    )
+    return row[0] if row else None
+
+
+async def opt_in(tx: aiosqlite.Connection, case_id: int, now: dt.datetime) -> None:
+    """The person asked for messages again (START)."""
+    await tx.execute(
+        "UPDATE cases SET opted_out = 0, updated_at = ? WHERE id = ?", (now.isoformat(), case_id)
+    )
+
+
+async def set_status(tx: aiosqlite.Connection, case_id: int, status: str, now: dt.datetime) -> None:
+    await tx.execute(
+        "UPDATE cases SET status = ?, updated_at = ? WHERE id = ?",
+        (status, now.isoformat(), case_id),
+    )
+
+
+async def set_language(
+    tx: aiosqlite.Connection, case_id: int, language: str, now: dt.datetime
+) -> None:
+    await tx.execute(
+        "UPDATE cases SET language = ?, updated_at = ? WHERE id = ?",
+        (language, now.isoformat(), case_id),
+    )
+
+
+async def phone_of(tx: aiosqlite.Connection, vault: Vault, case_id: int) -> str | None:
+    """The case's phone number, if it has one."""
+    row = await fetchone(tx, "SELECT phone FROM cases WHERE id = ?", (case_id,))
+    return vault.open(row["phone"], "cases.phone") if row else None
+
+
+async def any_case(db: Database) -> bool:
+    """Whether the database holds any case at all."""
+    return await db.fetchone("SELECT 1 FROM cases LIMIT 1") is not None

@@ -78,6 +78,10 @@ class Database:
                 raise
             await self._writer.execute("COMMIT")
 
+    async def ping(self) -> None:
+        """Raises if the database does not answer."""
+        await self.fetchone("SELECT 1")
+
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Row | None:
         return await fetchone(self._reader, sql, params)
 
@@ -126,3 +130,17 @@ async def _migrate(conn: aiosqlite.Connection) -> None:
             if conn.in_transaction:
                 await conn.execute("ROLLBACK")
             raise
+
+
+@asynccontextmanager
+async def savepoint(tx: aiosqlite.Connection, name: str) -> AsyncIterator[None]:
+    """A nested transaction: if the block raises, its writes alone are undone (and the
+    exception goes on); the surrounding transaction continues."""
+    await tx.execute(f"SAVEPOINT {name}")
+    try:
+        yield
+    except BaseException:
+        await tx.execute(f"ROLLBACK TO {name}")
+        await tx.execute(f"RELEASE {name}")
+        raise
+    await tx.execute(f"RELEASE {name}")

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass, field
 
 import aiosqlite
 
-from storage.db import Database, fetchall
+from storage.db import Database, fetchall, fetchone
 
 
 @dataclass(frozen=True)
@@ -144,3 +145,10 @@ async def served_municipalities(db: Database) -> dict[str, str]:
     """Municipality key -> id of the organisation that serves it."""
     rows = await db.fetchall("SELECT key, organisation_id FROM municipalities")
     return {r["key"]: r["organisation_id"] for r in rows}
+
+
+async def get_organisation(
+    conn: aiosqlite.Connection | Database, organisation_id: str
+) -> sqlite3.Row | None:
+    """One organisation's row: name, phone, sender name, address, timeline settings."""
+    return await fetchone(conn, "SELECT * FROM organisations WHERE id = ?", (organisation_id,))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -10,35 +11,34 @@ CHANNELS = ("sms", "whatsapp", "telegram", *SANDBOX_CHANNELS)
 
 
 @dataclass(frozen=True)
+class Arrival:
+    """One message as a provider delivered it, before we know whose it is."""
+
+    channel: str  # sms, whatsapp, telegram, simulator
+    provider_key: str  # MessageSid, update_id: the idempotency key
+    sender: str  # E.164, whatsapp:+31..., or a Telegram chat id
+    kind: str  # text, button, edited, media
+    text: str = ""
+    button_id: str | None = None  # Telegram callback query id, to answer the press
+    reply_to: str | None = None  # the message this one answers (Telegram), if any
+
+    def payload(self) -> str:
+        return json.dumps(
+            {
+                "kind": self.kind,
+                "text": self.text,
+                "button_id": self.button_id,
+                "reply_to": self.reply_to,
+            }
+        )
+
+
+@dataclass(frozen=True)
 class Delivery:
     """What a provider said when it accepted a message."""
 
     provider_id: str
     status: str  # queued, sent, delivered, sandboxed
-
-
-class SendError(Exception):
-    """A provider refused or failed; `retry` says whether trying later can help."""
-
-    def __init__(self, reason: str, *, retry: bool, retry_after: float | None = None):
-        super().__init__(reason)
-        self.reason = reason
-        self.retry = retry
-        self.retry_after = retry_after
-
-
-class RecipientOptedOut(SendError):
-    """The carrier says this number opted out (Twilio error 21610)."""
-
-    def __init__(self, reason: str):
-        super().__init__(reason, retry=False)
-
-
-class RecipientGone(SendError):
-    """The person blocked the bot or the chat no longer exists (Telegram 403)."""
-
-    def __init__(self, reason: str):
-        super().__init__(reason, retry=False)
 
 
 class Channel(Protocol):

@@ -6,8 +6,9 @@ from email.message import EmailMessage
 
 import aiosmtplib
 
-from bot.channels.base import Delivery, SendError
+from bot.channels.base import Delivery
 from bot.config import Settings
+from bot.errors import SendError
 
 
 class EmailChannel:

@@ -1,17 +1,101 @@
-"""SMS and WhatsApp through the official Twilio SDK (async client), and webhook checks."""
+"""SMS and WhatsApp through the official Twilio SDK (async client).
+
+This module owns everything Twilio: the inbound and status webhooks with their signature
+check, sending, and what Twilio's errors mean for us.
+"""
 
 from __future__ import annotations
 
+import logging
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 from twilio.base.exceptions import TwilioRestException
 from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
-from bot.channels.base import Delivery, RecipientOptedOut, SendError
+from bot.channels.base import Arrival, Delivery
 from bot.config import Settings
+from bot.errors import BadRequest, RecipientOptedOut, SendError
+from bot.web.context import service_of
+from bot.web.forms import form, read_body, refuse
+
+log = logging.getLogger("voorzorg.twilio")
 
 OPTED_OUT = 21610
+INBOUND_PATH = "/webhooks/twilio"
 STATUS_CALLBACK_PATH = "/webhooks/twilio/status"
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+
+
+def signature_ok(settings: Settings, path: str, params: dict[str, str], signature: str) -> bool:
+    """Checked against our public URL, not whatever URL a proxy passed on."""
+    if not settings.twilio_auth_token or not signature:
+        return False
+    validator = RequestValidator(settings.twilio_auth_token)
+    return bool(validator.validate(settings.public_url + path, params, signature))
+
+
+async def signed_form(request: Request, path: str) -> dict[str, str]:
+    """The form fields of a Twilio webhook, once its signature checks out."""
+    params = form(await read_body(request))
+    signature = request.headers.get("x-twilio-signature", "")
+    if not signature_ok(service_of(request).settings, path, params, signature):
+        raise BadRequest(403, "bad signature")
+    return params
+
+
+def arrival_from_form(params: dict[str, str]) -> Arrival:
+    """An inbound SMS or WhatsApp message as Twilio posts it."""
+    sid, sender = params.get("MessageSid"), params.get("From")
+    if not sid or not sender:
+        raise BadRequest(400, "MessageSid and From are required")
+    text = params.get("Body", "")
+    num_media = params.get("NumMedia") or "0"
+    if not num_media.isdigit():
+        raise BadRequest(400, "NumMedia must be a number")
+    media = int(num_media) > 0
+    return Arrival(
+        channel="whatsapp" if sender.startswith("whatsapp:") else "sms",
+        provider_key=sid,
+        sender=sender,
+        kind="media" if media and not text.strip() else "text",
+        text=text,
+    )
+
+
+async def receive(request: Request) -> Response:
+    """POST /webhooks/twilio: a message from a person (or a contact person)."""
+    try:
+        arrival = arrival_from_form(await signed_form(request, INBOUND_PATH))
+    except BadRequest as exc:
+        return refuse(exc, "twilio inbound")
+    await service_of(request).store(arrival)
+    return Response(EMPTY_TWIML, media_type="text/xml")
+
+
+async def status(request: Request) -> Response:
+    """POST /webhooks/twilio/status: how far a message we sent got."""
+    try:
+        params = await signed_form(request, STATUS_CALLBACK_PATH)
+        sid, state = params.get("MessageSid"), params.get("MessageStatus")
+        if not sid or not state:
+            raise BadRequest(400, "MessageSid and MessageStatus are required")
+    except BadRequest as exc:
+        return refuse(exc, "twilio status")
+    service = service_of(request)
+    if not await service.record_status("sms", sid, state, params.get("ErrorCode") or None):
+        log.info("twilio status for a message we did not send")
+    return Response(status_code=204)
+
+
+def routes() -> list[Route]:
+    return [
+        Route(INBOUND_PATH, receive, methods=["POST"]),
+        Route(STATUS_CALLBACK_PATH, status, methods=["POST"]),
+    ]
 
 
 class TwilioChannel:
@@ -62,11 +146,3 @@ def _error(exc: TwilioRestException) -> SendError:
     if exc.status == 429 or exc.status >= 500:
         return SendError(f"twilio http {exc.status}", retry=True)
     return SendError(f"twilio {exc.code or exc.status}", retry=False)
-
-
-def signature_ok(settings: Settings, path: str, params: dict[str, str], signature: str) -> bool:
-    """Checked against our public URL, not whatever URL a proxy passed on."""
-    if not settings.twilio_auth_token or not signature:
-        return False
-    validator = RequestValidator(settings.twilio_auth_token)
-    return bool(validator.validate(settings.public_url + path, params, signature))

@@ -6,8 +6,9 @@ import datetime as dt
 import json
 from dataclasses import dataclass, field
 
+from bot.errors import FileError
 from bot.outreach import timeline, turns
-from bot.outreach.importing import FileError, parse_cases
+from bot.outreach.importing import parse_cases
 from bot.runtime import Runtime
 from conversations.calendar import AMSTERDAM
 from storage.cases import audit, get_case, save_case

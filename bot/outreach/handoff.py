@@ -3,45 +3,35 @@
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 
 import aiosqlite
 
-from bot.outreach import alerts, timeline, turns
+from bot.errors import NoRoute
+from bot.outreach import alerts, turns
 from bot.runtime import Runtime
-from conversations import engine
+from storage import cases, contacts, escalations, outbox
 from storage.cases import Case, audit, get_case
-from storage.conversations import queue_message
-from storage.db import fetchone
+from storage.organisations import get_organisation
 
 HAND_BACK = ("klaar", "/klaar", "terug", "/terug", "done", "/done", "handback")
-
-
-class NoRoute(RuntimeError):
-    """The person cannot be reached on any channel."""
 
 
 async def take_over(
     tx: aiosqlite.Connection, rt: Runtime, case: Case, contact_id: int, now: dt.datetime
 ) -> None:
-    await tx.execute("UPDATE cases SET taken_over_by = ? WHERE id = ?", (contact_id, case.id))
-    await tx.execute(
-        """UPDATE escalations SET acknowledged_at = ?, acknowledged_by = 'takeover'
-           WHERE case_id = ? AND acknowledged_at IS NULL""",
-        (now.isoformat(), case.id),
-    )
+    await cases.set_taken_over(tx, case.id, contact_id)
+    await escalations.acknowledge_all(tx, case.id, "takeover", now)
     await audit(tx, f"contact:{contact_id}", "take_over", case.id, now.isoformat())
 
 
 async def hand_back(tx: aiosqlite.Connection, rt: Runtime, case: Case, now: dt.datetime) -> None:
     """The bot picks up again: it repeats the open question, if there is one."""
-    await tx.execute("UPDATE cases SET taken_over_by = NULL WHERE id = ?", (case.id,))
+    await cases.set_taken_over(tx, case.id, None)
     await audit(tx, f"contact:{case.taken_over_by}", "hand_back", case.id, now.isoformat())
-    state, script = await turns.conversation(tx, rt, case)
-    target = await timeline.route(tx, rt, case)
-    if state is not None and state.step is not None and target is not None:
-        facts = await turns.facts_for(tx, case, now, state, script)
-        outcome = engine.resume(state, script, facts, now)
-        await turns.save(tx, rt, case, script, outcome, *target, now)
+    state, _ = await turns.conversation(tx, rt, case)
+    if state is not None and state.step is not None:
+        await turns.resume(tx, rt, case, None, now)
 
 
 async def say_to_person(
@@ -53,32 +43,27 @@ async def say_to_person(
     now: dt.datetime,
 ) -> None:
     """What the contact person types goes out on the person's channel, with who says it."""
-    target = await timeline.route(tx, rt, case)
+    target = await turns.route(tx, rt, case)
     if target is None:
         raise NoRoute(f"{case.reference} has no channel to reach the person on")
-    org = await fetchone(tx, "SELECT name FROM organisations WHERE id = ?", (case.organisation_id,))
-    body = f"{org['name']} ({contact_name}): {text}"
-    await queue_message(tx, rt.vault, case.id, *target, body, (), now)
+    org = await get_organisation(tx, case.organisation_id)
+    body = f"{org['name'] if org else ''} ({contact_name}): {text}"
+    await outbox.queue_message(tx, rt.vault, case.id, *target, body, (), now)
 
 
 async def relay_to_contact(
     tx: aiosqlite.Connection, rt: Runtime, case: Case, text: str, now: dt.datetime
 ) -> None:
     """What the person writes during a takeover goes to the contact who took over."""
-    contact = await fetchone(tx, "SELECT * FROM contacts WHERE id = ?", (case.taken_over_by,))
-    if contact is None:
-        return
-    body = f"{case.reference}: {text}"
-    for channel, address, _ in alerts.routes(rt, contact):
-        await queue_message(
-            tx, rt.vault, case.id, channel, address, body, (), now, audience="staff"
-        )
+    contact = await contacts.by_id(tx, case.taken_over_by) if case.taken_over_by else None
+    if contact is not None:
+        await alerts.tell_contact(tx, rt, case, contact, f"{case.reference}: {text}", now)
 
 
 async def from_contact(
     tx: aiosqlite.Connection,
     rt: Runtime,
-    contact,
+    contact: sqlite3.Row,
     channel: str,
     sender: str,
     text: str,
@@ -86,7 +71,7 @@ async def from_contact(
     now: dt.datetime,
 ) -> None:
     """A contact person wrote: acknowledge, take over, relay, or hand back."""
-    case = await _case_in_question(tx, rt, contact, channel, reply_to)
+    case = await _case_in_question(tx, rt, contact, channel, sender, reply_to)
     word = text.strip().lower().rstrip("!.")
     if case is not None and case.taken_over_by == contact["id"]:
         if word in HAND_BACK:
@@ -105,25 +90,28 @@ async def from_contact(
     else:
         await alerts.acknowledge_by_reply(tx, rt, contact, channel, sender, text, now)
         return
-    await queue_message(tx, rt.vault, None, channel, sender, reply, (), now, audience="staff")
+    await outbox.queue_message(
+        tx, rt.vault, None, channel, sender, reply, (), now, audience="staff"
+    )
 
 
 async def _case_in_question(
-    tx, rt: Runtime, contact, channel: str, reply_to: str | None
+    tx: aiosqlite.Connection,
+    rt: Runtime,
+    contact: sqlite3.Row,
+    channel: str,
+    sender: str,
+    reply_to: str | None,
 ) -> Case | None:
-    """The case a reply is about (the alert it answers), else the one this contact holds."""
+    """The case a reply is about (the alert it answers), else the one this contact holds.
+
+    An alert counts only if it went to this very address and is about a case of the
+    contact's own organisation: provider ids are not unique across chats.
+    """
     if reply_to is not None:
-        row = await fetchone(
-            tx,
-            """SELECT case_id FROM outbox WHERE channel = ? AND provider_id = ?
-                   AND audience = 'staff' AND case_id IS NOT NULL""",
-            (channel, reply_to),
-        )
-        if row is not None:
-            return await get_case(tx, rt.vault, case_id=row["case_id"])
-    held = await fetchone(
-        tx,
-        "SELECT id FROM cases WHERE taken_over_by = ? ORDER BY updated_at DESC LIMIT 1",
-        (contact["id"],),
-    )
-    return await get_case(tx, rt.vault, case_id=held["id"]) if held else None
+        alert = await outbox.alert_answered(tx, rt.vault, channel, reply_to, sender)
+        case = await get_case(tx, rt.vault, case_id=alert["case_id"]) if alert else None
+        if case is not None and case.organisation_id == contact["organisation_id"]:
+            return case
+    held = await cases.held_by(tx, contact["id"])
+    return await get_case(tx, rt.vault, case_id=held) if held else None

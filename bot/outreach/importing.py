@@ -17,6 +17,7 @@ from typing import Any, Generic, TypeVar
 import phonenumbers
 import yaml
 
+from bot.errors import FileError
 from conversations.script import parse_yaml
 from storage.cases import CaseInput
 from storage.organisations import Contact, Organisation, Slot, municipality_key
@@ -45,10 +46,6 @@ WEEKDAYS = {
 }
 MODES = ("phone", "video", "visit")
 KINDS = ("municipality", "safety_house")
-
-
-class FileError(ValueError):
-    """The file as a whole cannot be read (size, encoding, header, syntax)."""
 
 
 T = TypeVar("T")

@@ -11,36 +11,14 @@ import asyncio
 import json
 import logging
 import uuid
-from dataclasses import dataclass
 from typing import Any
 
+from bot.channels.base import Arrival
+from storage import inbound
 from storage.crypto import Vault
 from storage.db import Database
 
 log = logging.getLogger("voorzorg.inbound")
-
-
-@dataclass(frozen=True)
-class Arrival:
-    """One message as a provider delivered it, before we know whose it is."""
-
-    channel: str  # sms, whatsapp, telegram, simulator
-    provider_key: str  # MessageSid, update_id: the idempotency key
-    sender: str  # E.164, whatsapp:+31..., or a Telegram chat id
-    kind: str  # text, button, edited, media
-    text: str = ""
-    button_id: str | None = None  # Telegram callback query id, to answer the press
-    reply_to: str | None = None  # the message this one answers (Telegram), if any
-
-    def payload(self) -> str:
-        return json.dumps(
-            {
-                "kind": self.kind,
-                "text": self.text,
-                "button_id": self.button_id,
-                "reply_to": self.reply_to,
-            }
-        )
 
 
 def parse_payload(raw: str) -> dict[str, Any]:
@@ -94,12 +72,7 @@ class InboundWriter:
     async def _commit(self, batch: list[tuple[tuple, asyncio.Future[None]]]) -> None:
         try:
             async with self._db.transaction() as tx:
-                await tx.executemany(
-                    """INSERT INTO inbound (channel, provider_key, sender, sender_hash, body,
-                           received_at) VALUES (?, ?, ?, ?, ?, ?)
-                       ON CONFLICT (channel, provider_key) DO NOTHING""",
-                    [row for row, _ in batch],
-                )
+                await inbound.store(tx, [row for row, _ in batch])
         except Exception as exc:
             for _, future in batch:
                 if not future.done():
@@ -115,17 +88,6 @@ class InboundWriter:
 async def record_processed(tx, vault: Vault, case_id: int, channel: str, text: str, now) -> None:
     """A message taken in and handled in one go (the terminal): stored like any other."""
     arrival = Arrival(channel, uuid.uuid4().hex, channel, "text", text)
-    await tx.execute(
-        """INSERT INTO inbound (channel, provider_key, sender, sender_hash, case_id, body,
-               received_at, processed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
-        (
-            channel,
-            arrival.provider_key,
-            vault.seal(arrival.sender, "inbound.sender"),
-            vault.lookup_hash(arrival.sender),
-            case_id,
-            vault.seal(arrival.payload(), "inbound.body"),
-            now.isoformat(),
-            now.isoformat(),
-        ),
+    await inbound.record_processed(
+        tx, vault, case_id, channel, arrival.provider_key, arrival.sender, arrival.payload(), now
     )

@@ -12,14 +12,15 @@ import aiosqlite
 
 from bot.clock import Clock, idle
 from bot.config import Settings
-from bot.outreach import alerts, handoff, turns
+from bot.outreach import handoff, turns
 from bot.outreach.inbound import parse_payload
 from bot.runtime import Runtime
 from conversations.matching import match_keyword
 from locales import N_, both, gettext
+from storage import cases, contacts, identities, inbound
 from storage.cases import INVITE_ALPHABET, INVITE_LENGTH, Case, get_case
-from storage.conversations import queue_message
-from storage.db import fetchone
+from storage.db import savepoint
+from storage.outbox import queue_message
 
 log = logging.getLogger("voorzorg.processing")
 
@@ -42,6 +43,10 @@ def claimed_code(text: str) -> str | None:
     """The invite code in `/start K7P2QD`, `k7p2qd` or `K7P 2QD`, if any."""
     squashed = re.sub(r"[\s\-]", "", text.removeprefix("/start")).upper()
     return squashed if _CODE.match(squashed) else None
+
+
+class _AlreadyProcessed(Exception):
+    """Another worker processed this arrival first."""
 
 
 class Processor:
@@ -68,9 +73,7 @@ class Processor:
 
     async def process_pending(self, limit: int = BATCH) -> int:
         """Process a batch in one transaction (one fsync), a savepoint per arrival."""
-        rows = await self.rt.db.fetchall(
-            "SELECT * FROM inbound WHERE processed_at IS NULL ORDER BY id LIMIT ?", (limit,)
-        )
+        rows = await inbound.unprocessed(self.rt.db, limit)
         if not rows:
             return 0
         async with self.rt.db.transaction() as tx:
@@ -83,62 +86,45 @@ class Processor:
 
     async def _process_one(self, tx: aiosqlite.Connection, row: sqlite3.Row) -> str | None:
         """Returns the Telegram button press to acknowledge, if any."""
-        vault = self.rt.vault
         now = self.clock.now()
-        await tx.execute("SAVEPOINT arrival")
         try:
-            payload = parse_payload(vault.open(row["body"], "inbound.body") or "{}")
-            sender = vault.open(row["sender"], "inbound.sender") or ""
-            contact = await alerts.staff_contact(tx, row["channel"], sender)
-            case = None
-            if contact is not None:
-                text = str(payload.get("text") or "")
-                await handoff.from_contact(
-                    tx, self.rt, contact, row["channel"], sender, text, payload.get("reply_to"), now
-                )
-            else:
-                case = await self._identify(tx, row["channel"], sender, row["sender_hash"])
-                await self._respond(
-                    tx, case, row["channel"], sender, row["sender_hash"], payload, now
-                )
-            done = await tx.execute(
-                """UPDATE inbound SET processed_at = ?, case_id = ?
-                   WHERE id = ? AND processed_at IS NULL""",
-                (now.isoformat(), case.id if case else None, row["id"]),
-            )
-            if done.rowcount == 0:  # another worker got here first
-                await tx.execute("ROLLBACK TO arrival")
-                payload = {}
+            async with savepoint(tx, "arrival"):
+                payload = await self._handle(tx, row, now)
+        except _AlreadyProcessed:
+            return None
         except Exception as exc:
-            await tx.execute("ROLLBACK TO arrival")
             log.exception("inbound %s could not be processed", row["id"])
-            await tx.execute(
-                "UPDATE inbound SET processed_at = ?, error = ? WHERE id = ?",
-                (now.isoformat(), type(exc).__name__, row["id"]),
-            )
-            payload = {}
-        await tx.execute("RELEASE arrival")
+            await inbound.mark_failed(tx, row["id"], type(exc).__name__, now)
+            return None
         return payload.get("button_id")
 
-    async def _identify(self, tx, channel: str, sender: str, sender_hash: str) -> Case | None:
-        bound = await fetchone(
-            tx,
-            """SELECT case_id FROM channel_identities WHERE channel = ? AND address_hash = ?
-               AND dead = 0 ORDER BY id DESC LIMIT 1""",
-            (channel, sender_hash),
-        )
-        if bound:
-            return await get_case(self.rt.db, self.rt.vault, case_id=bound[0])
-        phone = _phone_of(self.rt.settings, channel, sender)
-        if phone:
-            found = await fetchone(
-                tx,
-                "SELECT id FROM cases WHERE phone_hash = ? ORDER BY report_date DESC, id DESC",
-                (self.rt.vault.lookup_hash(phone),),
+    async def _handle(self, tx: aiosqlite.Connection, row: sqlite3.Row, now) -> dict:
+        """Answer one arrival and mark it processed, in the caller's savepoint."""
+        vault = self.rt.vault
+        payload = parse_payload(vault.open(row["body"], "inbound.body") or "{}")
+        sender = vault.open(row["sender"], "inbound.sender") or ""
+        contact = await contacts.by_address(tx, row["channel"], sender)
+        case = None
+        if contact is not None:
+            text = str(payload.get("text") or "")
+            await handoff.from_contact(
+                tx, self.rt, contact, row["channel"], sender, text, payload.get("reply_to"), now
             )
-            if found:
-                return await get_case(self.rt.db, self.rt.vault, case_id=found[0])
-        return None
+        else:
+            case = await self._identify(tx, row["channel"], sender, row["sender_hash"])
+            await self._respond(tx, case, row["channel"], sender, row["sender_hash"], payload, now)
+        if not await inbound.mark_processed(tx, row["id"], case.id if case else None, now):
+            raise _AlreadyProcessed  # another worker got here first: undo this turn
+        return payload
+
+    async def _identify(self, tx, channel: str, sender: str, sender_hash: str) -> Case | None:
+        """The case this sender's messages belong to, read inside the batch's transaction
+        (so a takeover or opt-out by an earlier message of the batch counts)."""
+        case_id = await identities.case_bound_to(tx, channel, sender_hash)
+        phone = _phone_of(self.rt.settings, channel, sender)
+        if case_id is None and phone:
+            case_id = await cases.by_phone(tx, self.rt.vault, phone)
+        return await get_case(tx, self.rt.vault, case_id=case_id) if case_id else None
 
     async def _respond(self, tx, case, channel, sender, sender_hash, payload, now) -> list[int]:
         kind, text = payload.get("kind"), str(payload.get("text") or "")
@@ -151,25 +137,27 @@ class Processor:
                 await queue_message(tx, self.rt.vault, case.id, channel, sender, reply, (), now)
             ]
         if case.taken_over_by is not None:
-            keywords = (await turns.script_of(tx, self.rt, case)).keyword_forms
-            if match_keyword(text, keywords) != "stop":
+            _, script = await turns.conversation(tx, self.rt, case)
+            if match_keyword(text, script.keyword_forms) != "stop":
                 await handoff.relay_to_contact(tx, self.rt, case, text, now)
                 return []
         if text.startswith("/start"):
-            return await turns.resume(tx, self.rt, case, channel, sender, now)
-        return await turns.receive(tx, self.rt, case, text, channel, sender, now)
+            return await turns.resume(tx, self.rt, case, (channel, sender), now)
+        return await turns.receive(tx, self.rt, case, text, (channel, sender), now)
 
     async def _stranger(self, tx, channel, sender, sender_hash, text, now) -> list[int]:
         """Someone we do not know: only an invite code helps; say nothing about anyone."""
-        failures = await _failures(tx, channel, sender_hash, now)
+        failures = await identities.code_failures(tx, channel, sender_hash, now, FAILURE_WINDOW)
         if failures >= MAX_FAILURES:
             return []
         code = claimed_code(text)
-        case = await get_case(self.rt.db, self.rt.vault, invite_code=code) if code else None
+        case = await get_case(tx, self.rt.vault, invite_code=code) if code else None
         if case is not None:
             await bind(tx, self.rt, case, channel, sender, now)
-            return await turns.resume(tx, self.rt, case, channel, sender, now)
-        failures = await _fail(tx, channel, sender_hash, now)
+            return await turns.resume(tx, self.rt, case, (channel, sender), now)
+        failures = await identities.record_code_failure(
+            tx, channel, sender_hash, now, FAILURE_WINDOW
+        )
         if failures >= MAX_FAILURES:
             message = LOCKED_OUT
         else:
@@ -191,45 +179,4 @@ async def bind(
     tx: aiosqlite.Connection, rt: Runtime, case: Case, channel: str, sender: str, now: dt.datetime
 ) -> None:
     """From now on, messages from this address on this channel belong to this case."""
-    sender_hash = rt.vault.lookup_hash(sender)
-    await tx.execute(
-        """INSERT INTO channel_identities (case_id, channel, address, address_hash, created_at)
-           VALUES (?, ?, ?, ?, ?) ON CONFLICT (channel, address_hash, case_id)
-           DO UPDATE SET dead = 0""",
-        (
-            case.id,
-            channel,
-            rt.vault.seal(sender, "channel_identities.address"),
-            sender_hash,
-            now.isoformat(),
-        ),
-    )
-    await tx.execute(
-        "DELETE FROM code_attempts WHERE channel = ? AND address_hash = ?", (channel, sender_hash)
-    )
-
-
-async def _failures(
-    tx: aiosqlite.Connection, channel: str, address_hash: str, now: dt.datetime
-) -> int:
-    row = await fetchone(
-        tx,
-        "SELECT failures, window_start FROM code_attempts WHERE channel = ? AND address_hash = ?",
-        (channel, address_hash),
-    )
-    if row is None or dt.datetime.fromisoformat(row[1]) + FAILURE_WINDOW < now:
-        return 0
-    return int(row[0])
-
-
-async def _fail(tx: aiosqlite.Connection, channel: str, address_hash: str, now: dt.datetime) -> int:
-    failures = await _failures(tx, channel, address_hash, now) + 1
-    window = now.isoformat() if failures == 1 else None
-    await tx.execute(
-        """INSERT INTO code_attempts (channel, address_hash, failures, window_start)
-           VALUES (?, ?, ?, ?) ON CONFLICT (channel, address_hash) DO UPDATE SET
-           failures = excluded.failures,
-           window_start = COALESCE(?, code_attempts.window_start)""",
-        (channel, address_hash, failures, now.isoformat(), window),
-    )
-    return failures
+    await identities.bind(tx, rt.vault, case.id, channel, sender, now)

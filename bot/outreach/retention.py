@@ -9,6 +9,7 @@ import aiosqlite
 from bot.outreach.scheduler import cancel
 from storage.cases import audit
 from storage.crypto import Vault
+from storage.erasure import erase_person
 
 PERSON_DATA_KINDS = ("outreach", "reminder", "step_timeout", "escalate", "escalation_check")
 
@@ -21,30 +22,7 @@ async def erase(
     why: str,
     actor: str = "scheduler",
 ) -> None:
-    """Remove name, phone, prison, messages, notes, state and channel bindings.
-
-    What the monitoring report counts stays: status, municipality, dates, consent given or
-    not, answer statuses without notes, escalation reasons, message channels and times.
-    """
-    stamp = now.isoformat()
-    empty = vault.seal("", "cases.first_name")
-    await tx.execute(
-        """UPDATE cases SET first_name = ?, phone = NULL, phone_hash = NULL, prison = NULL,
-               invite_code = '-' || id, purged_at = ?, updated_at = ? WHERE id = ?""",
-        (empty, stamp, stamp, case_id),
-    )
-    await tx.execute("DELETE FROM conversations WHERE case_id = ?", (case_id,))
-    await tx.execute("DELETE FROM channel_identities WHERE case_id = ?", (case_id,))
-    await tx.execute("UPDATE answers SET note = NULL WHERE case_id = ?", (case_id,))
-    await tx.execute("UPDATE escalations SET note = NULL WHERE case_id = ?", (case_id,))
-    await tx.execute("DELETE FROM case_notes WHERE case_id = ?", (case_id,))
-    await tx.execute(
-        "UPDATE inbound SET body = NULL, sender = NULL, sender_hash = NULL WHERE case_id = ?",
-        (case_id,),
-    )
-    await tx.execute(
-        "UPDATE outbox SET body = ?, address = NULL, choices = NULL WHERE case_id = ?",
-        (vault.seal("", "outbox.body"), case_id),
-    )
+    """Erase the person's data, cancel what would still reach them, and say so in the log."""
+    await erase_person(tx, vault, case_id, now)
     await cancel(tx, case_id, PERSON_DATA_KINDS, now, "erased")
-    await audit(tx, actor, "erase", case_id, stamp, why)
+    await audit(tx, actor, "erase", case_id, now.isoformat(), why)

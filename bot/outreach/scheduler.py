@@ -1,7 +1,7 @@
 """Timers are rows: due events are claimed and run once, by `serve` or `voorzorg tick`.
 
-An event is claimed by setting `done_at` in the same transaction as its effects, so two
-ticks at once (or a tick twice) run nothing twice, and a crash loses nothing.
+An event is claimed in the same transaction as its effects, so two ticks at once (or a
+tick twice) run nothing twice, and a crash loses nothing.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import enum
 import json
 import logging
 from collections import Counter
@@ -19,7 +20,8 @@ import aiosqlite
 
 from bot.clock import Clock
 from bot.runtime import Runtime
-from storage.db import fetchall
+from storage import events
+from storage.db import savepoint
 
 log = logging.getLogger("voorzorg.scheduler")
 BATCH = 100
@@ -34,48 +36,65 @@ class Event:
     payload: dict
 
 
+class Result(enum.StrEnum):
+    """What running an event came to, as counted by `tick`."""
+
+    SENT = "sent"
+    ESCALATED = "escalated"
+    PURGED = "purged"
+    WAITING = "waiting"  # nothing to do yet (no channel until the letter's code is used)
+    DROPPED = "dropped"  # no longer makes sense; the detail says why
+    FAILED = "failed"
+    POSTPONED = "postponed"
+    TAKEN = "taken"  # another tick ran it
+
+
+@dataclass(frozen=True)
+class Done:
+    """An event's result and, for people reading the row, why."""
+
+    result: Result
+    detail: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.result}: {self.detail}" if self.detail else str(self.result)
+
+
+def sent(detail: str) -> Done:
+    return Done(Result.SENT, detail)
+
+
+def dropped(detail: str) -> Done:
+    return Done(Result.DROPPED, detail)
+
+
 @dataclass(frozen=True)
 class Postpone:
-    """Not now (quiet hours): run the event again at `until`."""
+    """Not now (outside the sending window): run the event again at `until`."""
 
     until: dt.datetime
 
 
-Handler = Callable[[aiosqlite.Connection, Runtime, Event, dt.datetime], Awaitable["str | Postpone"]]
+Handler = Callable[[aiosqlite.Connection, Runtime, Event, dt.datetime], Awaitable[Done | Postpone]]
 
 
 async def schedule(
     tx: aiosqlite.Connection, case_id: int | None, kind: str, due: dt.datetime, **payload
 ) -> None:
-    await tx.execute(
-        "INSERT INTO scheduled_events (case_id, kind, due_at, payload) VALUES (?, ?, ?, ?)",
-        (case_id, kind, due.astimezone(dt.UTC).isoformat(), json.dumps(payload)),
-    )
+    await events.schedule(tx, case_id, kind, due, payload)
 
 
 async def cancel(
     tx: aiosqlite.Connection, case_id: int, kinds: tuple[str, ...], now: dt.datetime, why: str
 ) -> None:
-    marks = ",".join("?" * len(kinds))
-    await tx.execute(
-        f"""UPDATE scheduled_events SET done_at = ?, outcome = ?
-            WHERE case_id = ? AND done_at IS NULL AND kind IN ({marks})""",
-        (now.isoformat(), f"cancelled: {why}", case_id, *kinds),
-    )
+    await events.cancel(tx, case_id, kinds, now, why)
 
 
 async def tick(rt: Runtime, handlers: dict[str, Handler], now: dt.datetime) -> Counter:
-    """Run everything due at `now`; returns outcomes counted by kind and outcome."""
+    """Run everything due at `now`; returns results counted by (kind, result)."""
     counts: Counter = Counter()
     last_id = 0
-    while True:
-        rows = await rt.db.fetchall(
-            """SELECT * FROM scheduled_events WHERE done_at IS NULL AND due_at <= ? AND id > ?
-               ORDER BY id LIMIT ?""",
-            (now.isoformat(), last_id, BATCH),
-        )
-        if not rows:
-            return counts
+    while rows := await events.due(rt.db, now, last_id, BATCH):
         last_id = rows[-1]["id"]
         async with rt.db.transaction() as tx:
             for row in rows:
@@ -86,47 +105,29 @@ async def tick(rt: Runtime, handlers: dict[str, Handler], now: dt.datetime) -> C
                     dt.datetime.fromisoformat(row["due_at"]),
                     json.loads(row["payload"]),
                 )
-                outcome = await _run(tx, rt, handlers, event, now)
-                counts[(event.kind, outcome.split(":")[0])] += 1
+                result = await _run(tx, rt, handlers, event, now)
+                counts[(event.kind, str(result))] += 1
+    return counts
 
 
-async def _run(tx, rt: Runtime, handlers: dict[str, Handler], event: Event, now) -> str:
-    claimed = await tx.execute(
-        """UPDATE scheduled_events SET done_at = ?, outcome = 'running'
-           WHERE id = ? AND done_at IS NULL""",
-        (now.isoformat(), event.id),
-    )
-    if claimed.rowcount == 0:
-        return "taken"  # another tick got it first
+async def _run(tx, rt: Runtime, handlers: dict[str, Handler], event: Event, now) -> Result:
+    if not await events.claim(tx, event.id, now):
+        return Result.TAKEN
     handler = handlers.get(event.kind)
     if handler is None:
-        outcome: str | Postpone = f"dropped: no handler for {event.kind}"
+        done: Done | Postpone = dropped(f"no handler for {event.kind}")
     else:
-        await tx.execute("SAVEPOINT event")
         try:
-            outcome = await handler(tx, rt, event, now)
-            await tx.execute("RELEASE event")
+            async with savepoint(tx, "event"):
+                done = await handler(tx, rt, event, now)
         except Exception as exc:
-            await tx.execute("ROLLBACK TO event")
-            await tx.execute("RELEASE event")
             log.exception("event %s (%s) failed", event.id, event.kind)
-            outcome = f"failed: {type(exc).__name__}"
-    if isinstance(outcome, Postpone):
-        await tx.execute(
-            "UPDATE scheduled_events SET done_at = NULL, outcome = NULL, due_at = ? WHERE id = ?",
-            (outcome.until.astimezone(dt.UTC).isoformat(), event.id),
-        )
-        return "postponed"
-    await tx.execute("UPDATE scheduled_events SET outcome = ? WHERE id = ?", (outcome, event.id))
-    return outcome
-
-
-async def pending(tx: aiosqlite.Connection, case_id: int, kind: str) -> list:
-    return await fetchall(
-        tx,
-        "SELECT * FROM scheduled_events WHERE case_id = ? AND kind = ? AND done_at IS NULL",
-        (case_id, kind),
-    )
+            done = Done(Result.FAILED, type(exc).__name__)
+    if isinstance(done, Postpone):
+        await events.postpone(tx, event.id, done.until)
+        return Result.POSTPONED
+    await events.finish(tx, event.id, str(done))
+    return done.result
 
 
 class SchedulerLoop:

@@ -11,29 +11,17 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from bot.channels.base import Channel, RecipientGone, RecipientOptedOut, SendError
+from bot.channels.base import Channel
 from bot.clock import Clock, idle
+from bot.errors import RecipientGone, RecipientOptedOut, SendError
 from bot.runtime import Runtime
-from storage.conversations import queue_message
-from storage.db import fetchone
+from storage import cases, identities, outbox
+from storage.outbox import queue_message
 
 log = logging.getLogger("voorzorg.sender")
 
 BACKOFF_SECONDS = (5, 30, 120, 600, 1800)  # then the message is failed
 MAX_ATTEMPTS = len(BACKOFF_SECONDS) + 1
-# Provider statuses only move forward; a late "sent" never undoes "delivered".
-STATUS_RANK = {
-    "pending": 0,
-    "accepted": 1,
-    "queued": 1,
-    "sending": 1,
-    "sent": 2,
-    "delivered": 3,
-    "undelivered": 3,
-    "failed": 3,
-    "sandboxed": 3,
-    "read": 4,
-}
 
 
 @dataclass(frozen=True)
@@ -79,11 +67,7 @@ class Sender:
 
     async def send_due(self, limit: int = 100) -> int:
         """Send what is due, then record every result in one transaction."""
-        rows = await self.rt.db.fetchall(
-            """SELECT * FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?
-               ORDER BY id LIMIT ?""",
-            (self.clock.now().isoformat(), limit),
-        )
+        rows = await outbox.due(self.rt.db, self.clock.now(), limit)
         if not rows:
             return 0
         attempts: list[Attempt] = []
@@ -145,38 +129,19 @@ class Sender:
         return Attempt(row, "pending", error=exc.reason, retry_at=later)
 
     async def _record(self, tx, a: Attempt, now: dt.datetime) -> None:
-        await tx.execute(
-            """UPDATE outbox SET status = ?, provider_id = COALESCE(?, provider_id),
-                   attempts = attempts + 1, error = ?,
-                   next_attempt_at = COALESCE(?, next_attempt_at), updated_at = ?
-               WHERE id = ?""",
-            (
-                a.status,
-                a.provider_id,
-                a.error,
-                a.retry_at.isoformat() if a.retry_at else None,
-                now.isoformat(),
-                a.row["id"],
-            ),
+        await outbox.record_attempt(
+            tx, a.row["id"], a.status, a.provider_id, a.error, a.retry_at, now
         )
         if a.opt_out and a.row["case_id"]:
-            await tx.execute(
-                "UPDATE cases SET opted_out = 1, updated_at = ? WHERE id = ?",
-                (now.isoformat(), a.row["case_id"]),
-            )
+            await cases.opt_out(tx, a.row["case_id"], now)
         if a.gone and a.row["case_id"]:
             await self._fall_back_to_sms(tx, a.row, now)
 
     async def _fall_back_to_sms(self, tx, row: sqlite3.Row, now: dt.datetime) -> None:
         vault = self.rt.vault
         address = vault.open(row["address"], "outbox.address") or ""
-        await tx.execute(
-            "UPDATE channel_identities SET dead = 1 WHERE case_id = ? AND channel = ? "
-            "AND address_hash = ?",
-            (row["case_id"], row["channel"], vault.lookup_hash(address)),
-        )
-        case = await fetchone(tx, "SELECT phone FROM cases WHERE id = ?", (row["case_id"],))
-        phone = vault.open(case["phone"], "cases.phone") if case else None
+        await identities.mark_dead(tx, vault, row["case_id"], row["channel"], address)
+        phone = await cases.phone_of(tx, vault, row["case_id"])
         if phone and row["channel"] != "sms":
             text = vault.open(row["body"], "outbox.body") or ""
             await queue_message(tx, vault, row["case_id"], "sms", phone, text, (), now)
@@ -192,28 +157,12 @@ async def apply_status(
     now: dt.datetime,
 ) -> bool:
     """A provider's delivery status; False when we never sent that message."""
+    channels = (channel, "whatsapp") if channel == "sms" else (channel,)
+    error = f"provider error {error_code}" if error_code else None
     async with rt.db.transaction() as tx:
-        row = await fetchone(
-            tx,
-            "SELECT id, case_id, status FROM outbox WHERE channel IN (?, ?) AND provider_id = ?",
-            (channel, "whatsapp" if channel == "sms" else channel, provider_id),
-        )
+        row = await outbox.advance_status(tx, channels, provider_id, status, error, now)
         if row is None:
             return False
-        if STATUS_RANK.get(status, 0) > STATUS_RANK.get(row["status"], 0):
-            await tx.execute(
-                "UPDATE outbox SET status = ?, error = COALESCE(?, error), updated_at = ? "
-                "WHERE id = ?",
-                (
-                    status,
-                    f"provider error {error_code}" if error_code else None,
-                    now.isoformat(),
-                    row["id"],
-                ),
-            )
         if error_code == "21610" and row["case_id"]:
-            await tx.execute(
-                "UPDATE cases SET opted_out = 1, updated_at = ? WHERE id = ?",
-                (now.isoformat(), row["case_id"]),
-            )
+            await cases.opt_out(tx, row["case_id"], now)
     return True

@@ -1,56 +1,72 @@
-"""One turn of a conversation: load state, run the engine, store the outcome.
+"""One turn of a conversation: load it, find the route, build the facts, run the engine,
+apply the outcome. Every path goes through `advance`: inbound messages (terminal,
+simulator, SMS, WhatsApp, Telegram), the timeline's reminders, staff actions and handoff.
 
-Every channel (terminal, simulator, SMS, WhatsApp, Telegram) goes through here. The
-caller owns the transaction, so a turn commits together with whatever caused it (an
-inbound row marked processed, a chat bound to its case).
+The caller owns the transaction, so a turn commits together with whatever caused it (an
+inbound row marked processed, a chat bound to its case, a timer claimed).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import aiosqlite
 
-from bot.outreach import alerts, scheduler
+from bot.outreach import appointments, effects
 from bot.runtime import Runtime
 from conversations import engine
-from conversations.calendar import AMSTERDAM, working_days_before
 from conversations.matching import match_keyword
 from conversations.script import Script
-from conversations.state import (
-    AppointmentBooked,
-    AppointmentCancelled,
-    Escalated,
-    Facts,
-    OptedOut,
-    Outcome,
-    State,
-)
-from storage import appointments
+from conversations.state import Facts, Offer, Outcome, State
+from storage import appointments as slots
+from storage import conversations as stored
+from storage import identities, inbound
 from storage.cases import Case
-from storage.conversations import save_outcome
-from storage.db import fetchone
+from storage.organisations import get_organisation
 
 DEFAULT_SCRIPT = "intake"
-PERSON_EVENTS = ("outreach", "reminder", "step_timeout", "appointment_reminder")
+Target = tuple[str, str | None]  # (channel, address); the terminal has no address
+# The engine call of a turn: given the state (None before the start), the conversation's
+# script and the facts, the outcome to apply (None: nothing to say).
+Move = Callable[[State | None, Script, Facts], Outcome | None]
+
+
+async def conversation(
+    tx: aiosqlite.Connection, rt: Runtime, case: Case
+) -> tuple[State | None, Script]:
+    """The state and the script version of a case's conversation, in one read."""
+    found = await stored.load(tx, rt.vault, case.id)
+    if found is None:
+        return None, await rt.script(DEFAULT_SCRIPT)
+    return found.state, await rt.script(found.script_id, found.script_version)
+
+
+async def route(tx: aiosqlite.Connection, rt: Runtime, case: Case) -> Target | None:
+    """Where to reach this person: where they last wrote from, else their phone by SMS."""
+    found = await inbound.last_sender(tx, rt.vault, case.id)
+    found = found or await identities.latest(tx, rt.vault, case.id)
+    if found is None and case.phone:
+        found = ("sms", case.phone)
+    return found
 
 
 async def facts_for(
     tx: aiosqlite.Connection,
+    rt: Runtime,
     case: Case,
-    now: dt.datetime | None = None,
+    now: dt.datetime,
     state: State | None = None,
     script: Script | None = None,
 ) -> Facts:
     """What the engine may know; free times only when this turn could book."""
-    offers: tuple = ()
-    if now is not None and script is not None and _may_book(script, state):
-        offers = await appointments.free_offers(tx, case.organisation_id, now, case.report_date)
-    org = await fetchone(
-        tx,
-        "SELECT name, phone, sender_name, address FROM organisations WHERE id = ?",
-        (case.organisation_id,),
-    )
+    offers: tuple[Offer, ...] = ()
+    if script is not None and _may_book(script, state):
+        offers = await slots.free_offers(
+            tx, case.organisation_id, now, case.report_date, calendar=rt.calendar
+        )
+    org = await get_organisation(tx, case.organisation_id)
+    assert org is not None, "a case always belongs to an organisation"
     return Facts(
         first_name=case.first_name,
         report_date=case.report_date,
@@ -70,137 +86,99 @@ def _may_book(script: Script, state: State | None) -> bool:
     return state.step is None or state.appointment is not None or state.step in script.near_booking
 
 
-async def script_of(tx: aiosqlite.Connection, rt: Runtime, case: Case) -> Script:
-    """The script version this case's conversation started on, else the published one."""
-    row = await fetchone(
-        tx, "SELECT script_id, script_version FROM conversations WHERE case_id = ?", (case.id,)
-    )
-    if row is None:
-        return await rt.script(DEFAULT_SCRIPT)
-    return await rt.script(row["script_id"], row["script_version"])
+async def advance(
+    tx: aiosqlite.Connection,
+    rt: Runtime,
+    case: Case,
+    move: Move,
+    now: dt.datetime,
+    target: Target | None = None,
+) -> list[int]:
+    """Run `move` on the case's conversation and apply its outcome.
 
-
-async def conversation(
-    tx: aiosqlite.Connection, rt: Runtime, case: Case
-) -> tuple[State | None, Script]:
-    """The state and the script version of a case's conversation, in one read."""
-    row = await fetchone(
-        tx,
-        "SELECT script_id, script_version, state FROM conversations WHERE case_id = ?",
-        (case.id,),
-    )
-    if row is None:
-        return None, await rt.script(DEFAULT_SCRIPT)
-    state = State.from_json(rt.vault.open(row["state"], "conversations.state") or "{}")
-    return state, await rt.script(row["script_id"], row["script_version"])
+    `target` is where the answer goes (the address a message came from); by default the
+    person's route. Returns the queued outbox ids; none when there is no route or nothing
+    to say.
+    """
+    state, script = await conversation(tx, rt, case)
+    target = target or await route(tx, rt, case)
+    if target is None:
+        return []
+    outcome = move(state, script, await facts_for(tx, rt, case, now, state, script))
+    if outcome is None:
+        return []
+    turn = effects.Turn(tx, rt, case, script, *target, now)
+    return await effects.apply(turn, outcome)
 
 
 async def start(
-    tx: aiosqlite.Connection,
-    rt: Runtime,
-    case: Case,
-    channel: str,
-    address: str | None,
-    now: dt.datetime,
+    tx: aiosqlite.Connection, rt: Runtime, case: Case, target: Target | None, now: dt.datetime
 ) -> list[int]:
-    """Open the conversation if it has not started; returns the queued outbox ids."""
-    state, script = await conversation(tx, rt, case)
-    if state is not None:
-        return []
-    outcome = engine.begin(script, await facts_for(tx, case), now, case.language)
-    return await save(tx, rt, case, script, outcome, channel, address, now)
+    """Open the conversation if it has not started."""
+
+    def opening(state: State | None, script: Script, facts: Facts) -> Outcome | None:
+        if state is not None:
+            return None
+        return engine.begin(script, facts, now, case.language)
+
+    return await advance(tx, rt, case, opening, now, target)
 
 
 async def resume(
-    tx: aiosqlite.Connection,
-    rt: Runtime,
-    case: Case,
-    channel: str,
-    address: str | None,
-    now: dt.datetime,
+    tx: aiosqlite.Connection, rt: Runtime, case: Case, target: Target | None, now: dt.datetime
 ) -> list[int]:
-    """Start, or repeat the open question (after a new channel was bound)."""
-    state, script = await conversation(tx, rt, case)
-    if state is None:
-        return await start(tx, rt, case, channel, address, now)
-    facts = await facts_for(tx, case, now, state, script)
-    outcome = engine.resume(state, script, facts, now)
-    return await save(tx, rt, case, script, outcome, channel, address, now)
+    """Start, or repeat the open question (a new channel was bound, a contact handed back)."""
+
+    def again(state: State | None, script: Script, facts: Facts) -> Outcome | None:
+        if state is None:
+            return engine.begin(script, facts, now, case.language)
+        return engine.resume(state, script, facts, now)
+
+    return await advance(tx, rt, case, again, now, target)
+
+
+async def remind(
+    tx: aiosqlite.Connection, rt: Runtime, case: Case, key: str, now: dt.datetime
+) -> list[int]:
+    """A reminder text of the script (`reminder_1`, `nudge`, ...) on the person's route."""
+
+    def reminder(state: State | None, script: Script, facts: Facts) -> Outcome | None:
+        return engine.remind(state, script, key, facts, now) if state is not None else None
+
+    return await advance(tx, rt, case, reminder, now)
 
 
 async def receive(
-    tx: aiosqlite.Connection,
-    rt: Runtime,
-    case: Case,
-    text: str,
-    channel: str,
-    address: str | None,
-    now: dt.datetime,
+    tx: aiosqlite.Connection, rt: Runtime, case: Case, text: str, target: Target, now: dt.datetime
 ) -> list[int]:
-    """Handle one message from the self-reporter; returns the queued outbox ids."""
-    state, script = await conversation(tx, rt, case)
-    facts = await facts_for(tx, case, now, state, script)
-    opened: list[int] = []
-    if state is None:
-        opening = engine.begin(script, facts, now, case.language)
-        opened = await save(tx, rt, case, script, opening, channel, address, now)
-        if match_keyword(text, script.keyword_forms) is None:
-            return opened  # they wrote first: open the conversation, do not grade a reply
-        state = opening.state
-    if case.opted_out and not state.opted_out:
-        state = state.evolve(opted_out=True)  # the carrier told us (Twilio 21610)
-    outcome = engine.reply(state, script, text, facts, now)
-    return opened + await save(tx, rt, case, script, outcome, channel, address, now)
+    """One message from the self-reporter, answered where it came from."""
+    opened = await start(tx, rt, case, target, now)
+    _, script = await conversation(tx, rt, case)
+    if opened and match_keyword(text, script.keyword_forms) is None:
+        return opened  # they wrote first: open the conversation, do not grade a reply
+
+    def answer(state: State | None, script: Script, facts: Facts) -> Outcome | None:
+        assert state is not None
+        if case.opted_out and not state.opted_out:
+            state = state.evolve(opted_out=True)  # the carrier told us (Twilio 21610)
+        return engine.reply(state, script, text, facts, now)
+
+    return opened + await advance(tx, rt, case, answer, now, target)
 
 
-async def save(
-    tx, rt: Runtime, case: Case, script: Script, outcome: Outcome, channel, address, now
-) -> list[int]:
-    """Store an engine outcome: alerts and cancelled timers first, then state and messages.
-
-    `script` is the one the outcome came from (the conversation's own version).
-    """
-    for effect in outcome.effects:
-        if isinstance(effect, Escalated):
-            await alerts.escalate(tx, rt, case, effect.reason, now, note=effect.note)
-        elif isinstance(effect, AppointmentBooked):
-            await appointments.cancel_booked(tx, case.id, now)
-            booked = await appointments.book(tx, case.id, case.organisation_id, effect.offer, now)
-            await plan_appointment_reminders(tx, case, booked, effect.offer.start, now)
-        elif isinstance(effect, AppointmentCancelled):
-            await appointments.cancel_booked(tx, case.id, now)
-            await scheduler.cancel(tx, case.id, ("appointment_reminder",), now, "cancelled")
-        elif isinstance(effect, OptedOut):
-            await scheduler.cancel(tx, case.id, PERSON_EVENTS, now, "opted out")
-            await alerts.escalate(tx, rt, case, "opted_out", now)
-    return await save_outcome(
-        tx,
-        rt.vault,
-        case,
-        outcome,
-        script_id=script.id,
-        script_version=script.version,
-        channel=channel,
-        address=address,
-        now=now,
-    )
-
-
-async def plan_appointment_reminders(
-    tx: aiosqlite.Connection,
-    case: Case,
-    appointment_id: int,
-    start: dt.datetime,
-    now: dt.datetime,
+async def book_for_person(
+    tx: aiosqlite.Connection, rt: Runtime, case: Case, offer: Offer, now: dt.datetime
 ) -> None:
-    """A reminder the working day before (10:00) and on the morning itself (09:00)."""
-    local = start.astimezone(AMSTERDAM)
-    day_before = dt.datetime.combine(
-        working_days_before(local.date(), 1), dt.time(10), tzinfo=AMSTERDAM
-    )
-    morning = dt.datetime.combine(local.date(), dt.time(9), tzinfo=AMSTERDAM)
-    for when, moment in (("day_before", day_before), ("morning", morning)):
-        if now < moment <= start - dt.timedelta(hours=1):
-            await scheduler.schedule(
-                tx, case.id, "appointment_reminder", moment, appointment=appointment_id, when=when
-            )
+    """Staff booked (or moved) a time for the person; the conversation tells them."""
+    await appointments.book(tx, rt, case, offer, now)
+
+    def appointment_set(state: State | None, script: Script, facts: Facts) -> Outcome | None:
+        if state is None:
+            return None
+        at_booking = state.step == script.booking_step
+        state = state.evolve(
+            appointment=offer.to_dict(), offered=[], step=None if at_booking else state.step
+        )
+        return engine.remind(state, script, "appointment_set", facts, now)
+
+    await advance(tx, rt, case, appointment_set, now)

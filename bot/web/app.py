@@ -9,15 +9,16 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from bot.channels import telegram, twilio
 from bot.clock import Clock
 from bot.config import Settings
 from bot.service import Service
-from bot.staff import cases as workspace
-from bot.staff import script_editor
-from bot.web import simulator, webhooks
+from bot.staff import cases, script_editor
+from bot.web import simulator
+from bot.web.context import service_of
 
 SECURITY_HEADERS = {
     "content-security-policy": "default-src 'self'; frame-ancestors 'none'; form-action 'self'",
@@ -28,9 +29,9 @@ SECURITY_HEADERS = {
 
 
 async def healthz(request: Request) -> JSONResponse:
-    service: Service = request.app.state.voorzorg
+    service = service_of(request)
     try:
-        await service.rt.db.fetchone("SELECT 1")
+        await service.rt.db.ping()
     except Exception:
         return JSONResponse({"status": "database unavailable"}, status_code=503)
     return JSONResponse({"status": "ok", "sandbox": service.settings.sandbox})
@@ -47,11 +48,9 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
         finally:
             await service.stop()
 
-    routes = [Route("/healthz", healthz)]
-    routes += [Route(path, handler, methods=["POST"]) for path, handler in webhooks.ROUTES]
-    routes += simulator.routes()
-    routes += workspace.routes()
-    routes += script_editor.routes()
+    routes: list[BaseRoute] = [Route("/healthz", healthz)]
+    routes += twilio.routes() + telegram.routes()
+    routes += simulator.routes() + cases.routes() + script_editor.routes()
     app = Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(SecurityHeaders)])
     app.state.voorzorg = service
     return app

@@ -9,7 +9,7 @@ from bot.clock import FakeClock
 from bot.config import load_settings
 from bot.outreach.sender import BACKOFF_SECONDS, MAX_ATTEMPTS, Sender
 from bot.runtime import open_runtime
-from storage.conversations import queue_message
+from storage.outbox import queue_message
 
 START = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)
 

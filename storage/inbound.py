@@ -1,0 +1,110 @@
+"""Inbound messages as rows: stored durably first, processed once, in order."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections.abc import Iterable
+
+import aiosqlite
+
+from storage.crypto import Vault
+from storage.db import Database, fetchall, fetchone
+
+PERSON_CHANNELS = ("sms", "whatsapp", "telegram", "simulator")
+
+
+async def store(tx: aiosqlite.Connection, rows: Iterable[tuple]) -> None:
+    """(channel, provider_key, sealed sender, sender hash, sealed body, received_at) rows;
+    a provider key seen before is ignored, so a redelivery is a no-op."""
+    await tx.executemany(
+        """INSERT INTO inbound (channel, provider_key, sender, sender_hash, body, received_at)
+           VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (channel, provider_key) DO NOTHING""",
+        list(rows),
+    )
+
+
+async def record_processed(
+    tx: aiosqlite.Connection,
+    vault: Vault,
+    case_id: int,
+    channel: str,
+    provider_key: str,
+    sender: str,
+    body: str,
+    now: dt.datetime,
+) -> None:
+    """A message taken in and handled in one go (the terminal)."""
+    await tx.execute(
+        """INSERT INTO inbound (channel, provider_key, sender, sender_hash, case_id, body,
+               received_at, processed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+        (
+            channel,
+            provider_key,
+            vault.seal(sender, "inbound.sender"),
+            vault.lookup_hash(sender),
+            case_id,
+            vault.seal(body, "inbound.body"),
+            now.isoformat(),
+            now.isoformat(),
+        ),
+    )
+
+
+async def unprocessed(db: Database, limit: int) -> list[sqlite3.Row]:
+    """The oldest arrivals not yet processed."""
+    return await db.fetchall(
+        "SELECT * FROM inbound WHERE processed_at IS NULL ORDER BY id LIMIT ?", (limit,)
+    )
+
+
+async def mark_processed(
+    tx: aiosqlite.Connection, inbound_id: int, case_id: int | None, now: dt.datetime
+) -> bool:
+    """Claim an arrival as processed; False if another worker got there first."""
+    cursor = await tx.execute(
+        """UPDATE inbound SET processed_at = ?, case_id = ?
+           WHERE id = ? AND processed_at IS NULL""",
+        (now.isoformat(), case_id, inbound_id),
+    )
+    return cursor.rowcount > 0
+
+
+async def mark_failed(
+    tx: aiosqlite.Connection, inbound_id: int, error: str, now: dt.datetime
+) -> None:
+    await tx.execute(
+        "UPDATE inbound SET processed_at = ?, error = ? WHERE id = ?",
+        (now.isoformat(), error, inbound_id),
+    )
+
+
+async def last_sender(
+    tx: aiosqlite.Connection, vault: Vault, case_id: int
+) -> tuple[str, str] | None:
+    """(channel, address) the person last wrote from."""
+    marks = ",".join("?" * len(PERSON_CHANNELS))
+    row = await fetchone(
+        tx,
+        f"""SELECT channel, sender FROM inbound WHERE case_id = ? AND channel IN ({marks})
+            ORDER BY id DESC LIMIT 1""",
+        (case_id, *PERSON_CHANNELS),
+    )
+    if row is None:
+        return None
+    return row["channel"], vault.open(row["sender"], "inbound.sender") or ""
+
+
+async def answered_since(tx: aiosqlite.Connection, case_id: int, since: dt.datetime) -> bool:
+    """Whether the person wrote anything from `since` on."""
+    row = await fetchone(
+        tx,
+        "SELECT 1 FROM inbound WHERE case_id = ? AND received_at >= ? LIMIT 1",
+        (case_id, since.astimezone(dt.UTC).isoformat()),
+    )
+    return row is not None
+
+
+async def of_case(conn: aiosqlite.Connection | Database, case_id: int) -> list[sqlite3.Row]:
+    """Everything the person sent, oldest first."""
+    return await fetchall(conn, "SELECT * FROM inbound WHERE case_id = ? ORDER BY id", (case_id,))
