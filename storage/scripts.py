@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from dataclasses import replace
 
 import aiosqlite
@@ -160,4 +161,12 @@ async def _retire(tx: aiosqlite.Connection, script_id: str) -> None:
         "UPDATE script_versions SET status = 'retired' WHERE script_id = ? "
         "AND status = 'published'",
         (script_id,),
+    )
+
+
+async def versions(db: Database) -> list[sqlite3.Row]:
+    """Every version of every script, newest first per script, for the editor's list."""
+    return await db.fetchall(
+        """SELECT script_id, version, status, edited_by, updated_at, published_at
+           FROM script_versions ORDER BY script_id, version DESC"""
     )

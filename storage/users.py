@@ -130,3 +130,8 @@ async def session_for(db: Database, token: str, now: dt.datetime) -> Session | N
 async def close_session(db: Database, token: str) -> None:
     async with db.transaction() as tx:
         await tx.execute("DELETE FROM sessions WHERE token_hash = ?", (_token_hash(token),))
+
+
+async def set_language(tx: aiosqlite.Connection, user_id: int, language: str) -> None:
+    """The language the staff pages speak to this user (nl or en)."""
+    await tx.execute("UPDATE users SET language = ? WHERE id = ?", (language, user_id))
