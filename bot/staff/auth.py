@@ -10,8 +10,10 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from bot.errors import BadRequest
+from bot.web.context import service_of
+from bot.web.forms import form, read_body
 from bot.web.templating import page
-from bot.web.webhooks import BadRequest, form, read_body
 from storage import users
 from storage.cases import audit
 from storage.users import Session
@@ -21,7 +23,7 @@ LOGIN_COOKIE = "vz_login"  # double-submit token for the login form itself
 
 
 def _secure(request: Request) -> bool:
-    return request.app.state.voorzorg.settings.public_url.startswith("https://")
+    return service_of(request).settings.public_url.startswith("https://")
 
 
 def set_cookie(request: Request, response: Response, name: str, value: str, max_age: int) -> None:
@@ -40,7 +42,7 @@ async def current(request: Request) -> Session | None:
     token = request.cookies.get(COOKIE)
     if not token:
         return None
-    service = request.app.state.voorzorg
+    service = service_of(request)
     return await users.session_for(service.rt.db, token, service.clock.now())
 
 
@@ -74,7 +76,7 @@ def _next(raw: str | None) -> str:
 
 
 async def login(request: Request) -> Response:
-    service = request.app.state.voorzorg
+    service = service_of(request)
     target = _next(request.query_params.get("next"))
     if request.method == "GET":
         token = secrets.token_urlsafe(24)
@@ -118,7 +120,7 @@ async def login(request: Request) -> Response:
 async def logout(request: Request) -> Response:
     session = await require(request)
     await posted(request, session)
-    await users.close_session(request.app.state.voorzorg.rt.db, request.cookies[COOKIE])
+    await users.close_session(service_of(request).rt.db, request.cookies[COOKIE])
     response = RedirectResponse("/admin/login", status_code=303)
     response.delete_cookie(COOKIE, path="/admin")
     return response

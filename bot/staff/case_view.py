@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
 from bot.outreach.alerts import REASONS
 from bot.service import Service
-from conversations.calendar import AMSTERDAM
+from bot.web.context import service_of
+from storage import appointments, casework, escalations
 from storage.cases import Case, get_case
 from storage.users import Session
 
@@ -22,7 +24,8 @@ def _visible(session: Session, case: Case | None) -> bool:
 
 
 async def visible_case(request: Request, session: Session) -> Case:
-    service: Service = request.app.state.voorzorg
+    """The case named in the path, if this session may see it; else 404."""
+    service = service_of(request)
     case = await get_case(
         service.rt.db, service.rt.vault, reference=request.path_params["reference"]
     )
@@ -32,98 +35,55 @@ async def visible_case(request: Request, session: Session) -> Case:
     return case
 
 
-async def details(service: Service, case: Case) -> dict:
-    rt = service.rt
-    consent = {
-        r["purpose"]: bool(r["given"])
-        for r in await rt.db.fetchall(
-            "SELECT purpose, given FROM consent_events WHERE case_id = ? ORDER BY id", (case.id,)
-        )
-    }
+def zone(service: Service) -> ZoneInfo:
+    """The time zone staff pages show times in (VOORZORG_TIMEZONE)."""
+    return service.rt.calendar.tz
+
+
+def today(service: Service) -> dt.date:
+    """Today's date in the configured time zone."""
+    return service.clock.now().astimezone(zone(service)).date()
+
+
+def local_time(moment: str | dt.datetime, tz: ZoneInfo) -> str:
+    """A stored moment (ISO text or aware datetime) as wall-clock time in `tz`."""
+    if isinstance(moment, str):
+        moment = dt.datetime.fromisoformat(moment)
+    return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+
+
+async def details(service: Service, case: Case) -> dict[str, Any]:
+    """What the case page and the printouts show besides the case itself.
+
+    Answers only with consent to share them with the municipality.
+    """
+    db, vault, tz = service.rt.db, service.rt.vault, zone(service)
+    consent = await casework.consent(db, case.id)
     shared = consent.get("share_with_municipality") is True
-    answers = (
-        [
-            {
-                "condition": r["condition"],
-                "status": r["status"],
-                "note": rt.vault.open(r["note"], "answers.note") or "",
-            }
-            for r in await rt.db.fetchall(
-                "SELECT * FROM answers WHERE case_id = ? ORDER BY rowid", (case.id,)
-            )
-        ]
-        if shared
-        else []
-    )
-    escalations = await rt.db.fetchall(
-        """SELECT e.*, k.email FROM escalations e LEFT JOIN contacts k ON k.id = e.contact_id
-           WHERE e.case_id = ? ORDER BY e.id""",
-        (case.id,),
-    )
-    appointment = await rt.db.fetchone(
-        "SELECT * FROM appointments WHERE case_id = ? AND status = 'booked'", (case.id,)
-    )
+    appointment = await appointments.booked(db, case.id)
     return {
         "consent": consent,
         "shared": shared,
-        "answers": answers,
+        "answers": await casework.answers(db, vault, case.id) if shared else [],
         "escalations": [
             dict(e)
             | {
                 "reason_text": REASONS.get(e["reason"], e["reason"]),
-                "note": rt.vault.open(e["note"], "escalations.note") or "",
+                "note": vault.open(e["note"], "escalations.note") or "",
+                "when": local_time(e["at"], tz),
             }
-            for e in escalations
+            for e in await escalations.of_case(db, case.id)
         ],
-        "appointment": local_time(appointment["start"]) if appointment else None,
+        "appointment": local_time(appointment["start"], tz) if appointment else None,
         "appointment_mode": appointment["mode"] if appointment else None,
-        "timeline": await _timeline(service, case),
+        "timeline": [
+            {
+                "who": entry.who,
+                "channel": entry.channel,
+                "text": entry.text,
+                "status": entry.status,
+                "when": local_time(entry.at, tz),
+            }
+            for entry in await casework.timeline(db, vault, case.id)
+        ],
     }
-
-
-def local_time(stamp: str) -> str:
-    return dt.datetime.fromisoformat(stamp).astimezone(AMSTERDAM).strftime("%Y-%m-%d %H:%M")
-
-
-async def _timeline(service: Service, case: Case) -> list[dict]:
-    rt = service.rt
-    items = [
-        {
-            "at": r["received_at"],
-            "who": "person",
-            "channel": r["channel"],
-            "text": json.loads(rt.vault.open(r["body"], "inbound.body") or "{}").get("text", ""),
-        }
-        for r in await rt.db.fetchall("SELECT * FROM inbound WHERE case_id = ?", (case.id,))
-    ]
-    items += [
-        {
-            "at": r["created_at"],
-            "who": "bot" if r["audience"] == "person" else "staff",
-            "channel": r["channel"],
-            "text": rt.vault.open(r["body"], "outbox.body") or "",
-            "status": r["status"],
-        }
-        for r in await rt.db.fetchall("SELECT * FROM outbox WHERE case_id = ?", (case.id,))
-    ]
-    items += [
-        {
-            "at": r["at"],
-            "who": "note",
-            "channel": "",
-            "text": rt.vault.open(r["body"], "case_notes.body"),
-        }
-        for r in await rt.db.fetchall("SELECT * FROM case_notes WHERE case_id = ?", (case.id,))
-    ]
-    items += [
-        {
-            "at": r["at"],
-            "who": "consent",
-            "channel": r["channel"],
-            "text": f"{r['purpose']}: {'yes' if r['given'] else 'no'}",
-        }
-        for r in await rt.db.fetchall("SELECT * FROM consent_events WHERE case_id = ?", (case.id,))
-    ]
-    for item in items:
-        item["when"] = local_time(item["at"])
-    return sorted(items, key=lambda i: i["at"])

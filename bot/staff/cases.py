@@ -2,27 +2,36 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import sqlite3
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import aiosqlite
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from bot.outreach import handoff, scheduler, timeline, turns
+from bot.errors import NoRoute
+from bot.outreach import handoff, turns
 from bot.outreach.alerts import REASONS
 from bot.service import Service
 from bot.staff import printouts, report
 from bot.staff.auth import login, logout, posted, require
-from bot.staff.case_view import details, local_time, visible_case
+from bot.staff.case_view import details, local_time, today, visible_case, zone
+from bot.web.context import service_of
 from bot.web.templating import page
-from conversations import engine
-from conversations.calendar import AMSTERDAM
 from locales import N_
-from storage import appointments
+from storage import appointments, casework, contacts, escalations, users
 from storage.cases import Case, audit, get_case
 from storage.users import Session
 
 OUTCOMES = (N_("plan_made"), N_("referred"), N_("reached_by_phone"), N_("not_reachable"))
 URGENCY = {"kind_check": 0, "asked_for_human": 1, "postponement": 1, "no_slot_fits": 2}
+NOT_URGENT = 3  # a reason not in URGENCY
+CALM = 9  # no open reason at all
+MAX_NOTE = 4000
 
 
 def routes() -> list[Route]:
@@ -41,33 +50,19 @@ def routes() -> list[Route]:
     ]
 
 
-def _service(request: Request) -> Service:
-    return request.app.state.voorzorg
-
-
 async def case_list(request: Request) -> Response:
+    """The cases that need attention first, then by days left; search by reference or name."""
     session = await require(request)
-    service = _service(request)
-    rt, user = service.rt, session.user
-    where, params = (
-        ("", ()) if user.is_admin else ("WHERE c.organisation_id = ?", (user.organisation_id,))
-    )
-    rows = await rt.db.fetchall(
-        f"""SELECT c.reference, group_concat(e.reason) AS open_reasons
-            FROM cases c LEFT JOIN escalations e
-              ON e.case_id = c.id AND e.acknowledged_at IS NULL
-            {where} GROUP BY c.id ORDER BY c.report_date LIMIT 2000""",
-        params,
-    )
-    today = service.clock.now().astimezone(AMSTERDAM).date()
+    service = service_of(request)
+    user = session.user
+    scope = None if user.is_admin else user.organisation_id
+    day = today(service)
     query = request.query_params.get("q", "").strip().lower()
     only_attention = request.query_params.get("attention") == "1"
     cases = []
-    for row in rows:
-        case = await get_case(rt.db, rt.vault, reference=row["reference"])
-        reasons = sorted(
-            set((row["open_reasons"] or "").split(",")) - {""}, key=lambda r: URGENCY.get(r, 3)
-        )
+    for item in await casework.listed(service.rt.db, service.rt.vault, scope):
+        case = item.case
+        reasons = sorted(set(item.open_reasons), key=lambda r: URGENCY.get(r, NOT_URGENT))
         if query and query not in case.reference.lower() and query not in case.first_name.lower():
             continue
         if only_attention and not reasons and case.taken_over_by is None:
@@ -76,8 +71,8 @@ async def case_list(request: Request) -> Response:
             {
                 "case": case,
                 "reasons": [REASONS.get(r, r) for r in reasons],
-                "urgency": min((URGENCY.get(r, 3) for r in reasons), default=9),
-                "days_left": (case.report_date - today).days,
+                "urgency": min((URGENCY.get(r, NOT_URGENT) for r in reasons), default=CALM),
+                "days_left": (case.report_date - day).days,
             }
         )
     cases.sort(key=lambda c: (c["urgency"], c["days_left"]))
@@ -92,9 +87,10 @@ async def case_list(request: Request) -> Response:
 
 
 async def case_page(request: Request) -> Response:
+    """One case: escalations, answers, appointment, conversation, notes; viewing is audited."""
     session = await require(request)
     case = await visible_case(request, session)
-    service = _service(request)
+    service = service_of(request)
     now = service.clock.now()
     async with service.rt.db.transaction() as tx:
         await audit(tx, session.user.email, "view", case.id, now.isoformat())
@@ -103,117 +99,167 @@ async def case_page(request: Request) -> Response:
         session.user.language,
         session=session,
         case=case,
-        days_left=(case.report_date - now.astimezone(AMSTERDAM).date()).days,
+        days_left=(case.report_date - today(service)).days,
         outcomes=OUTCOMES,
-        amsterdam=AMSTERDAM,
+        zone=zone(service),
         offers=await appointments.free_offers(
-            service.rt.db, case.organisation_id, now, case.report_date, limit=12
+            service.rt.db,
+            case.organisation_id,
+            now,
+            case.report_date,
+            limit=12,
+            calendar=service.rt.calendar,
         ),
         **await details(service, case),
     )
 
 
+@dataclass(frozen=True)
+class Action:
+    """One posted staff action on a case, inside the write transaction it commits with."""
+
+    tx: aiosqlite.Connection
+    service: Service
+    session: Session
+    case: Case  # as read in `tx`
+    fields: dict[str, str]
+    now: dt.datetime
+
+    def text(self) -> str:
+        """The posted text, trimmed ('' when none)."""
+        return self.fields.get("text", "").strip()
+
+
+Handler = Callable[[Action], Awaitable[None]]
+
+
+def _incomplete() -> HTTPException:
+    """400 for an unknown action or one whose form lacks what it needs."""
+    return HTTPException(400, "unknown or incomplete action")
+
+
+async def _acknowledge(a: Action) -> None:
+    """An escalation of this case is taken on (a stale or foreign id changes nothing)."""
+    escalation = a.fields.get("escalation", "")
+    if escalation.isdigit():
+        by = f"page:{a.session.user.email}"
+        await escalations.acknowledge(a.tx, int(escalation), a.case.id, by, a.now)
+
+
+async def _note(a: Action) -> None:
+    """A note on the case, sealed; at most MAX_NOTE characters are kept."""
+    if not a.text():
+        raise _incomplete()
+    vault = a.service.rt.vault
+    await casework.add_note(a.tx, vault, a.case.id, a.session.user.id, a.text()[:MAX_NOTE], a.now)
+
+
+async def _contact(a: Action) -> sqlite3.Row | None:
+    """The signed-in user's contact-person record in the case's organisation, if any."""
+    return await contacts.of_user(a.tx, a.session.user.email, a.case.organisation_id)
+
+
+async def _take_over(a: Action) -> None:
+    """The signed-in contact person handles the conversation; the bot relays."""
+    contact = await _contact(a)
+    if contact is None:
+        raise _incomplete()
+    await handoff.take_over(a.tx, a.service.rt, a.case, contact["id"], a.now)
+
+
+async def _say(a: Action) -> None:
+    """Write to the person as the contact person, while the conversation is taken over."""
+    if not a.case.taken_over_by or not a.text():
+        raise _incomplete()
+    contact = await _contact(a)
+    name = contact["name"] if contact else a.session.user.email
+    try:
+        await handoff.say_to_person(a.tx, a.service.rt, a.case, name, a.text(), a.now)
+    except NoRoute as exc:
+        raise HTTPException(409, str(exc)) from None
+
+
+async def _hand_back(a: Action) -> None:
+    """The bot picks the conversation up again."""
+    if not a.case.taken_over_by:
+        raise _incomplete()
+    await handoff.hand_back(a.tx, a.service.rt, a.case, a.now)
+
+
+async def _book(a: Action) -> None:
+    """Book (or move to) a free time for the person, who is told on their channel."""
+    chosen = a.fields.get("offer")
+    if not chosen:
+        raise _incomplete()
+    case, rt = a.case, a.service.rt
+    offers = await appointments.free_offers(
+        a.tx, case.organisation_id, a.now, case.report_date, calendar=rt.calendar
+    )
+    offer = next((o for o in offers if f"{o.slot_id}@{o.start.isoformat()}" == chosen), None)
+    if offer is None:
+        raise HTTPException(409, "that time is no longer free; reload the page")
+    await turns.book_for_person(a.tx, rt, case, offer, a.now)
+
+
+async def _appointment(a: Action) -> None:
+    """The booked appointment was kept or missed."""
+    status = a.fields.get("status")
+    if status not in ("kept", "missed"):
+        raise _incomplete()
+    await appointments.mark(a.tx, a.case.id, status)
+
+
+async def _outcome(a: Action) -> None:
+    """What came of the case; the case is closed too when asked."""
+    outcome = a.fields.get("outcome")
+    if outcome not in OUTCOMES:
+        raise _incomplete()
+    await casework.set_outcome(a.tx, a.case.id, outcome, close=a.fields.get("close") == "1")
+
+
+ACTIONS: dict[str, Handler] = {
+    "ack": _acknowledge,
+    "note": _note,
+    "takeover": _take_over,
+    "say": _say,
+    "handback": _hand_back,
+    "book": _book,
+    "appointment": _appointment,
+    "outcome": _outcome,
+}
+
+
 async def case_action(request: Request) -> Response:
+    """POST /admin/cases/{reference}/{action}: one handler per action, audited, committed."""
     session = await require(request)
-    case = await visible_case(request, session)
+    visible = await visible_case(request, session)
     fields = await posted(request, session)
-    service = _service(request)
+    service = service_of(request)
     action, now = request.path_params["action"], service.clock.now()
-    contact = await _contact_of(service, session, case)
+    handler = ACTIONS.get(action)
+    if handler is None:
+        raise _incomplete()
     async with service.rt.db.transaction() as tx:
-        if action == "ack":
-            await tx.execute(
-                """UPDATE escalations SET acknowledged_at = ?, acknowledged_by = ?
-                   WHERE id = ? AND case_id = ? AND acknowledged_at IS NULL""",
-                (now.isoformat(), f"page:{session.user.email}", fields.get("escalation"), case.id),
-            )
-        elif action == "note" and fields.get("text", "").strip():
-            await tx.execute(
-                "INSERT INTO case_notes (case_id, user_id, at, body) VALUES (?, ?, ?, ?)",
-                (
-                    case.id,
-                    session.user.id,
-                    now.isoformat(),
-                    service.rt.vault.seal(fields["text"].strip()[:4000], "case_notes.body"),
-                ),
-            )
-        elif action == "takeover" and contact is not None:
-            await handoff.take_over(tx, service.rt, case, contact["id"], now)
-        elif action == "say" and case.taken_over_by and fields.get("text", "").strip():
-            try:
-                await handoff.say_to_person(
-                    tx,
-                    service.rt,
-                    case,
-                    contact["name"] if contact else session.user.email,
-                    fields["text"].strip(),
-                    now,
-                )
-            except handoff.NoRoute as exc:
-                raise HTTPException(409, str(exc)) from None
-        elif action == "handback" and case.taken_over_by:
-            await handoff.hand_back(tx, service.rt, case, now)
-        elif action == "book" and fields.get("offer"):
-            await _book(tx, service, case, fields["offer"], now)
-        elif action == "appointment" and fields.get("status") in ("kept", "missed"):
-            await tx.execute(
-                "UPDATE appointments SET status = ? WHERE case_id = ? AND status = 'booked'",
-                (fields["status"], case.id),
-            )
-        elif action == "outcome" and fields.get("outcome") in OUTCOMES:
-            status = "closed" if fields.get("close") == "1" else case.status
-            await tx.execute(
-                "UPDATE cases SET outcome = ?, status = ? WHERE id = ?",
-                (fields["outcome"], status, case.id),
-            )
-        else:
-            raise HTTPException(400, "unknown or incomplete action")
+        case = await get_case(tx, service.rt.vault, case_id=visible.id)
+        if case is None:
+            raise HTTPException(404, "no such case")
+        await handler(Action(tx, service, session, case, fields, now))
         await audit(tx, session.user.email, action, case.id, now.isoformat())
     service.sender.wake.set()
     return RedirectResponse(f"/admin/cases/{case.reference}", status_code=303)
 
 
-async def _book(tx, service: Service, case: Case, chosen: str, now) -> None:
-    """Book (or move to) a free time for the person, and tell them on their channel."""
-    offers = await appointments.free_offers(tx, case.organisation_id, now, case.report_date)
-    offer = next((o for o in offers if f"{o.slot_id}@{o.start.isoformat()}" == chosen), None)
-    if offer is None:
-        raise HTTPException(409, "that time is no longer free; reload the page")
-    await appointments.cancel_booked(tx, case.id, now)
-    await scheduler.cancel(tx, case.id, ("appointment_reminder",), now, "moved by staff")
-    booked = await appointments.book(tx, case.id, case.organisation_id, offer, now)
-    await turns.plan_appointment_reminders(tx, case, booked, offer.start, now)
-    state, script = await turns.conversation(tx, service.rt, case)
-    target = await timeline.route(tx, service.rt, case)
-    if state is not None and target is not None:
-        at_booking = state.step == script.booking_step
-        state = state.evolve(
-            appointment=offer.to_dict(), offered=[], step=None if at_booking else state.step
-        )
-        facts = await turns.facts_for(tx, case)
-        outcome = engine.remind(state, script, "appointment_set", facts, now)
-        await turns.save(tx, service.rt, case, script, outcome, *target, now)
-
-
-async def _contact_of(service: Service, session: Session, case: Case):
-    """The contact-person record of the signed-in user, in the case's organisation."""
-    return await service.rt.db.fetchone(
-        "SELECT * FROM contacts WHERE email = ? AND organisation_id = ?",
-        (session.user.email, case.organisation_id),
-    )
-
-
 async def audit_log(request: Request) -> Response:
+    """The newest audit entries, for administrators."""
     session = await require(request, admin=True)
-    rows = await _service(request).rt.db.fetchall(
-        """SELECT a.at, a.actor, a.action, c.reference, a.detail FROM audit_log a
-           LEFT JOIN cases c ON c.id = a.case_id ORDER BY a.id DESC LIMIT 500"""
-    )
+    service = service_of(request)
+    tz = zone(service)
+    rows = await casework.audit_log(service.rt.db)
     return page(
         "staff_audit.html",
         session.user.language,
         session=session,
-        rows=[dict(r) | {"when": local_time(r["at"])} for r in rows],
+        rows=[dict(r) | {"when": local_time(r["at"], tz)} for r in rows],
     )
 
 
@@ -224,7 +270,7 @@ async def set_language(request: Request) -> Response:
     language = fields.get("language")
     if language not in ("nl", "en"):
         raise HTTPException(400, "nl or en")
-    async with _service(request).rt.db.transaction() as tx:
-        await tx.execute("UPDATE users SET language = ? WHERE id = ?", (language, session.user.id))
+    async with service_of(request).rt.db.transaction() as tx:
+        await users.set_language(tx, session.user.id, language)
     target = fields.get("back", "/admin/cases")
     return RedirectResponse(target if target.startswith("/admin/") else "/admin/cases", 303)

@@ -10,10 +10,12 @@ from starlette.responses import Response
 
 from bot.staff.auth import require
 from bot.staff.case_view import details, visible_case
+from bot.web.context import service_of
 from bot.web.templating import page
 from conversations.script import CONDITIONS
 from locales import N_
 from storage.cases import audit
+from storage.organisations import get_organisation
 
 # Words the intake result shows, for the catalogs: conditions, answer statuses, modes.
 LABELS = (
@@ -45,11 +47,11 @@ def qr_svg(url: str) -> Markup:
 async def letter(request: Request) -> Response:
     session = await require(request)
     case = await visible_case(request, session)
-    service = request.app.state.voorzorg
+    service = service_of(request)
     settings = service.settings
-    org = await service.rt.db.fetchone(
-        "SELECT name, phone FROM organisations WHERE id = ?", (case.organisation_id,)
-    )
+    org = await get_organisation(service.rt.db, case.organisation_id)
+    if org is None:
+        raise HTTPException(404, "no such organisation")
     link = deep_link(settings.telegram_bot_username, case.invite_code)
     async with service.rt.db.transaction() as tx:
         await audit(
@@ -70,7 +72,7 @@ async def letter(request: Request) -> Response:
 async def intake_result(request: Request) -> Response:
     session = await require(request)
     case = await visible_case(request, session)
-    service = request.app.state.voorzorg
+    service = service_of(request)
     info = await details(service, case)
     if not info["shared"]:
         raise HTTPException(403, "no consent to share the intake result")
@@ -78,7 +80,7 @@ async def intake_result(request: Request) -> Response:
         await audit(
             tx, session.user.email, "print_intake", case.id, service.clock.now().isoformat()
         )
-    answers = {a["condition"]: a for a in info["answers"]}
+    answers = {a.condition: a for a in info["answers"]}
     return page(
         "print_intake.html",
         session.user.language,

@@ -11,6 +11,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from bot.staff.auth import require
+from bot.staff.case_view import today
+from bot.web.context import service_of
 from bot.web.templating import page, render
 from storage.report import Report, monitoring, rows
 
@@ -53,10 +55,10 @@ def period(raw_from: str | None, raw_to: str | None, today: dt.date) -> tuple[dt
 
 async def report_page(request: Request) -> Response:
     session = await require(request)
-    service = request.app.state.voorzorg
-    today = service.clock.now().date()
+    service = service_of(request)
+    day = today(service)
     try:
-        start, end = period(request.query_params.get("from"), request.query_params.get("to"), today)
+        start, end = period(request.query_params.get("from"), request.query_params.get("to"), day)
     except ValueError as exc:
         raise HTTPException(400, str(exc)) from None
     scope = None if session.user.is_admin else session.user.organisation_id

@@ -10,6 +10,8 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from bot.staff.auth import posted, require
+from bot.staff.case_view import local_time, zone
+from bot.web.context import service_of
 from bot.web.templating import page
 from conversations.plain import check_messages
 from conversations.script import ScriptError, load_script
@@ -61,16 +63,18 @@ def review(source: str) -> dict:
 
 async def index(request: Request) -> Response:
     session = await require(request, admin=True)
-    rows = await request.app.state.voorzorg.rt.db.fetchall(
-        """SELECT script_id, version, status, edited_by, updated_at, published_at
-           FROM script_versions ORDER BY script_id, version DESC"""
-    )
+    service = service_of(request)
+    tz = zone(service)
+    rows = [
+        dict(r) | {"when": local_time(r["published_at"] or r["updated_at"], tz)}
+        for r in await store.versions(service.rt.db)
+    ]
     return page("staff_scripts.html", session.user.language, session=session, rows=rows)
 
 
 async def editor(request: Request) -> Response:
     session = await require(request, admin=True)
-    service = request.app.state.voorzorg
+    service = service_of(request)
     script_id = request.path_params["script_id"]
     draft = await store.draft(service.rt.db, script_id, session.user.email, service.clock.now())
     if draft is None:
@@ -88,7 +92,7 @@ async def editor(request: Request) -> Response:
 async def act(request: Request) -> Response:
     session = await require(request, admin=True)
     fields = await posted(request, session)
-    service = request.app.state.voorzorg
+    service = service_of(request)
     script_id, action = request.path_params["script_id"], request.path_params["action"]
     source = fields.get("source", "")
     if len(source) > MAX_SOURCE:

@@ -5,8 +5,6 @@ Only in the sandbox: with real provider accounts the simulator would show real p
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 import uuid
 from pathlib import Path
 
@@ -16,15 +14,19 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from bot.errors import BadRequest
 from bot.outreach import turns
-from bot.outreach.inbound import Arrival, parse_payload
+from bot.outreach.inbound import Arrival
 from bot.outreach.processing import bind, claimed_code
 from bot.service import Service
+from bot.web.context import service_of
+from bot.web.forms import form, read_body
 from bot.web.templating import page
-from bot.web.webhooks import BadRequest, form, read_body
+from storage import casework, conversations
 from storage.cases import Case, get_case
 
 CHANNEL = "simulator"
+LISTED = 200  # cases on the index page
 HERE = Path(__file__).parent
 
 
@@ -37,15 +39,16 @@ def routes() -> list[BaseRoute]:
     ]
 
 
-def _service(request: Request) -> Service:
-    service: Service = request.app.state.voorzorg
+def _sandboxed(request: Request) -> Service:
+    """The running service, if it runs in the sandbox; else the simulator does not exist."""
+    service = service_of(request)
     if not service.settings.sandbox:
         raise HTTPException(404, "the simulator exists only in the sandbox")
     return service
 
 
 async def index(request: Request) -> Response:
-    service = _service(request)
+    service = _sandboxed(request)
     code = request.query_params.get("code", "")
     if code:
         wanted = claimed_code(code)
@@ -54,10 +57,8 @@ async def index(request: Request) -> Response:
         )
         if case is not None:
             return RedirectResponse(f"/simulator/{case.reference}", status_code=303)
-    rows = await service.rt.db.fetchall(
-        "SELECT reference FROM cases ORDER BY report_date, reference LIMIT 200"
-    )
-    cases = [await get_case(service.rt.db, service.rt.vault, reference=r[0]) for r in rows]
+    listed = await casework.listed(service.rt.db, service.rt.vault, None, limit=LISTED)
+    cases = [item.case for item in listed]
     return page("simulator_index.html", cases=cases, code=code, code_unknown=bool(code))
 
 
@@ -73,18 +74,18 @@ def _address(case: Case) -> str:
 
 
 async def start(request: Request) -> Response:
-    service = _service(request)
+    service = _sandboxed(request)
     case = await _case(service, request.path_params["reference"])
     address = _address(case)
     async with service.rt.db.transaction() as tx:
         await bind(tx, service.rt, case, CHANNEL, address, service.clock.now())
-        await turns.start(tx, service.rt, case, CHANNEL, address, service.clock.now())
+        await turns.start(tx, service.rt, case, (CHANNEL, address), service.clock.now())
     service.sender.wake.set()
     return RedirectResponse(f"/simulator/{case.reference}", status_code=303)
 
 
 async def conversation(request: Request) -> Response:
-    service = _service(request)
+    service = _sandboxed(request)
     case = await _case(service, request.path_params["reference"])
     if request.method == "POST":
         try:
@@ -95,12 +96,10 @@ async def conversation(request: Request) -> Response:
             await _say(service, case, text)
         return RedirectResponse(f"/simulator/{case.reference}#end", status_code=303)
     messages = await _transcript(service, case)
-    started = await service.rt.db.fetchone(
-        "SELECT 1 FROM conversations WHERE case_id = ?", (case.id,)
-    )
+    started = await conversations.started(service.rt.db, case.id)
     choices = next((m["choices"] for m in reversed(messages) if m["from_bot"]), [])
     return page(
-        "simulator_case.html", case=case, messages=messages, started=bool(started), choices=choices
+        "simulator_case.html", case=case, messages=messages, started=started, choices=choices
     )
 
 
@@ -114,36 +113,18 @@ async def _say(service: Service, case: Case, text: str) -> None:
 
 
 async def _transcript(service: Service, case: Case) -> list[dict]:
-    vault = service.rt.vault
-    inbound = await service.rt.db.fetchall(
-        "SELECT id, channel, body, received_at FROM inbound WHERE case_id = ?", (case.id,)
-    )
-    outbound = await service.rt.db.fetchall(
-        """SELECT id, channel, body, choices, segments, encoding, status, created_at
-           FROM outbox WHERE case_id = ? AND audience = 'person'""",
-        (case.id,),
-    )
-    messages = [
+    """The chat as the person sees it: what they sent and what the bot sent them."""
+    entries = await casework.messages(service.rt.db, service.rt.vault, case.id)
+    return [
         {
-            "at": dt.datetime.fromisoformat(r["received_at"]),
-            "order": (0, r["id"]),
-            "from_bot": False,
-            "channel": r["channel"],
-            "text": parse_payload(vault.open(r["body"], "inbound.body") or "{}").get("text", ""),
+            "from_bot": entry.who == "bot",
+            "channel": entry.channel,
+            "text": entry.text,
+            "choices": list(entry.choices),
+            "segments": entry.segments,
+            "encoding": entry.encoding,
+            "status": entry.status,
         }
-        for r in inbound
-    ] + [
-        {
-            "at": dt.datetime.fromisoformat(r["created_at"]),
-            "order": (1, r["id"]),
-            "from_bot": True,
-            "channel": r["channel"],
-            "segments": r["segments"],
-            "encoding": r["encoding"],
-            "status": r["status"],
-            "text": vault.open(r["body"], "outbox.body") or "",
-            "choices": json.loads(vault.open(r["choices"], "outbox.choices") or "[]"),
-        }
-        for r in outbound
+        for entry in entries
+        if entry.who in ("person", "bot")
     ]
-    return sorted(messages, key=lambda m: (m["at"], m["order"]))
