@@ -8,10 +8,12 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
+import aiosqlite
+
 from bot.config import Settings
 from conversations.calendar import Calendar
 from conversations.script import Script, load_default_scripts
-from storage import Database, Vault
+from storage import Database, Vault, organisations
 from storage import scripts as script_store
 
 
@@ -33,6 +35,13 @@ class Runtime:
             found = await script_store.version(self.db, script_id, version)
             self._versions[key] = found or self.published[script_id]
         return self._versions[key]
+
+    async def calendar_of(
+        self, conn: aiosqlite.Connection | Database, organisation_id: str
+    ) -> Calendar:
+        """The working days of one organisation: the public calendar and its closing days."""
+        days = await organisations.closing_days(conn, organisation_id)
+        return self.calendar.with_closing_days(days) if days else self.calendar
 
     async def reload(self, script_id: str) -> None:
         """After a publish: new conversations get the new version from now on."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import sqlite3
 from dataclasses import dataclass, field
 
@@ -43,6 +45,7 @@ class Organisation:
     timeline: str = "{}"  # JSON: reminder_days, escalate_after_days, ... (bot.timeline)
     sender_name: str | None = None  # shown first in every message; defaults to the name
     address: str | None = None
+    closing_days: tuple[dt.date, ...] = ()  # closed besides the public calendar
 
 
 def municipality_key(name: str) -> str:
@@ -55,11 +58,11 @@ async def save_organisation(tx: aiosqlite.Connection, org: Organisation, now: st
     before = await _snapshot(tx, org.id)
     await tx.execute(
         """INSERT INTO organisations (id, name, kind, province, phone, timeline, sender_name,
-               address, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+               address, closing_days, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT (id) DO UPDATE SET name = excluded.name, kind = excluded.kind,
                province = excluded.province, phone = excluded.phone,
                timeline = excluded.timeline, sender_name = excluded.sender_name,
-               address = excluded.address""",
+               address = excluded.address, closing_days = excluded.closing_days""",
         (
             org.id,
             org.name,
@@ -69,6 +72,7 @@ async def save_organisation(tx: aiosqlite.Connection, org: Organisation, now: st
             org.timeline,
             org.sender_name,
             org.address,
+            json.dumps(sorted(day.isoformat() for day in org.closing_days)),
             now,
         ),
     )
@@ -122,7 +126,7 @@ async def _snapshot(tx: aiosqlite.Connection, org_id: str) -> tuple | None:
         return [tuple(r) for r in await fetchall(tx, sql, (org_id,))]
 
     head = await rows(
-        "SELECT name, kind, province, phone, timeline, sender_name, address "
+        "SELECT name, kind, province, phone, timeline, sender_name, address, closing_days "
         "FROM organisations WHERE id = ?"
     )
     if not head:
@@ -152,3 +156,13 @@ async def get_organisation(
 ) -> sqlite3.Row | None:
     """One organisation's row: name, phone, sender name, address, timeline settings."""
     return await fetchone(conn, "SELECT * FROM organisations WHERE id = ?", (organisation_id,))
+
+
+async def closing_days(
+    conn: aiosqlite.Connection | Database, organisation_id: str
+) -> tuple[dt.date, ...]:
+    """The days the organisation is closed besides the public calendar."""
+    row = await fetchone(
+        conn, "SELECT closing_days FROM organisations WHERE id = ?", (organisation_id,)
+    )
+    return tuple(dt.date.fromisoformat(d) for d in json.loads(row[0])) if row else ()

@@ -56,7 +56,8 @@ async def escalate(
     if contact is not None:
         await tell_contact(tx, rt, case, contact, alert_text(rt, case, reason, line, now), now)
     if line == 1:
-        due = rt.calendar.add_working_days(now, 1)
+        calendar = await rt.calendar_of(tx, case.organisation_id)
+        due = calendar.add_working_days(now, 1)
         await schedule(tx, case.id, "escalation_check", due, escalation=escalation_id)
     return escalation_id
 

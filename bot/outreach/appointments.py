@@ -37,7 +37,7 @@ async def plan_reminders(
     now: dt.datetime,
 ) -> None:
     """A reminder the working day before (10:00) and on the morning itself (09:00)."""
-    calendar = rt.calendar
+    calendar = await rt.calendar_of(tx, case.organisation_id)
     local = calendar.local(start)
     day_before = dt.datetime.combine(
         calendar.working_days_before(local.date(), 1), dt.time(10), tzinfo=calendar.tz

@@ -240,7 +240,23 @@ def _organisation(raw: Any) -> Organisation:
         timeline=_timeline(org_id, raw.get("timeline") or {}),
         sender_name=_short(org_id, "sender_name", raw.get("sender_name"), 40),
         address=_short(org_id, "address", raw.get("address"), 200),
+        closing_days=_closing_days(org_id, raw.get("closing_days") or []),
     )
+
+
+def _closing_days(org_id: str, raw: Any) -> tuple[dt.date, ...]:
+    """Dates the organisation is closed (YAML dates or YYYY-MM-DD text)."""
+    if not isinstance(raw, list):
+        raise ValueError(f"{org_id}: closing_days must be a list of dates like 2026-12-24")
+    days = []
+    for value in raw:
+        if isinstance(value, dt.datetime) or not isinstance(value, dt.date | str):
+            raise ValueError(f"{org_id}: closing_days: {value!r} is not a date like 2026-12-24")
+        try:
+            days.append(value if isinstance(value, dt.date) else dt.date.fromisoformat(value))
+        except ValueError:
+            raise ValueError(f"{org_id}: closing_days: {value!r} is not a date") from None
+    return tuple(sorted(set(days)))
 
 
 def _short(org_id: str, key: str, value: Any, limit: int) -> str | None:

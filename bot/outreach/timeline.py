@@ -26,6 +26,7 @@ from bot.outreach.scheduler import (
     sent,
 )
 from bot.runtime import Runtime
+from conversations.calendar import Calendar
 from storage import appointments, conversations, events, inbound
 from storage.cases import Case, get_case
 from storage.organisations import get_organisation
@@ -59,36 +60,40 @@ def report_start(rt: Runtime, case: Case) -> dt.datetime:
     return dt.datetime.combine(case.report_date, dt.time(0), tzinfo=rt.calendar.tz)
 
 
-def _window(rt: Runtime, moment: dt.datetime) -> dt.datetime:
-    """The first moment from `moment` on that a person may get a message."""
-    return rt.calendar.sending_window(moment, *rt.settings.window)
+def _window(rt: Runtime, calendar: Calendar, moment: dt.datetime) -> dt.datetime:
+    """The first moment from `moment` on that a person may get a message: a working day
+    of the organisation, inside the configured sending window."""
+    return calendar.sending_window(moment, *rt.settings.window)
 
 
 async def plan_case(tx: aiosqlite.Connection, rt: Runtime, case: Case, now: dt.datetime) -> None:
     """On import (and when a report date changes): first contact if none yet, and the purge."""
     timeline = await timeline_for(tx, case.organisation_id)
+    calendar = await rt.calendar_of(tx, case.organisation_id)
     await cancel(tx, case.id, ("purge",), now, "replanned")
     purge_at = report_start(rt, case) + dt.timedelta(days=timeline.retention_days, hours=3)
     await schedule(tx, case.id, "purge", purge_at)
     started = await conversations.started(tx, case.id)
     if not started and not await events.pending(tx, case.id, "outreach"):
-        await schedule(tx, case.id, "outreach", _window(rt, now))
-    latest = _latest_escalation(rt, case, timeline)
+        await schedule(tx, case.id, "outreach", _window(rt, calendar, now))
+    latest = _latest_escalation(calendar, case, timeline)
     for row in await events.pending(tx, case.id, "escalate"):
         if dt.datetime.fromisoformat(row["due_at"]) > latest:
             await events.move(tx, row["id"], max(latest, now))
 
 
-def _latest_escalation(rt: Runtime, case: Case, timeline: Timeline) -> dt.datetime:
-    day = rt.calendar.working_days_before(case.report_date, timeline.escalate_before_report_days)
-    return dt.datetime.combine(day, dt.time(9), tzinfo=rt.calendar.tz)
+def _latest_escalation(calendar: Calendar, case: Case, timeline: Timeline) -> dt.datetime:
+    day = calendar.working_days_before(case.report_date, timeline.escalate_before_report_days)
+    return dt.datetime.combine(day, dt.time(9), tzinfo=calendar.tz)
 
 
 async def _case(tx: aiosqlite.Connection, rt: Runtime, event: Event) -> Case | None:
     return await get_case(tx, rt.vault, case_id=event.case_id) if event.case_id else None
 
 
-def _to_person_check(rt: Runtime, case: Case | None, now: dt.datetime) -> Done | Postpone | None:
+async def _to_person_check(
+    tx: aiosqlite.Connection, rt: Runtime, case: Case | None, now: dt.datetime
+) -> Done | Postpone | None:
     """Why a message to this person should not go now, if it should not."""
     if case is None:
         return dropped("case gone")
@@ -98,7 +103,7 @@ def _to_person_check(rt: Runtime, case: Case | None, now: dt.datetime) -> Done |
         return dropped("a contact person has taken over")
     if now >= report_start(rt, case):
         return dropped("report date reached")
-    window = _window(rt, now)
+    window = _window(rt, await rt.calendar_of(tx, case.organisation_id), now)
     if window != now:
         return Postpone(window)
     return None
@@ -106,12 +111,13 @@ def _to_person_check(rt: Runtime, case: Case | None, now: dt.datetime) -> Done |
 
 async def on_outreach(tx, rt: Runtime, event: Event, now: dt.datetime) -> Done | Postpone:
     case = await _case(tx, rt, event)
-    if (why := _to_person_check(rt, case, now)) is not None:
+    if (why := await _to_person_check(tx, rt, case, now)) is not None:
         return why
     assert case is not None
     timeline = await timeline_for(tx, case.organisation_id)
-    latest = _latest_escalation(rt, case, timeline)
-    escalate_at = min(rt.calendar.add_working_days(now, timeline.escalate_after_days), latest)
+    calendar = await rt.calendar_of(tx, case.organisation_id)
+    latest = _latest_escalation(calendar, case, timeline)
+    escalate_at = min(calendar.add_working_days(now, timeline.escalate_after_days), latest)
     await schedule(
         tx, case.id, "escalate", max(escalate_at, now), reason="no_response", since=now.isoformat()
     )
@@ -121,7 +127,7 @@ async def on_outreach(tx, rt: Runtime, event: Event, now: dt.datetime) -> Done |
     if target is None:
         return Done(Result.WAITING, "no channel until the letter's invite code is used")
     for n, days in enumerate(timeline.reminder_days, 1):
-        due = _window(rt, rt.calendar.add_working_days(now, days))
+        due = _window(rt, calendar, calendar.add_working_days(now, days))
         if due < report_start(rt, case):
             await schedule(tx, case.id, "reminder", due, n=n, since=now.isoformat())
     await turns.start(tx, rt, case, target, now)
@@ -130,7 +136,7 @@ async def on_outreach(tx, rt: Runtime, event: Event, now: dt.datetime) -> Done |
 
 async def on_reminder(tx, rt: Runtime, event: Event, now: dt.datetime) -> Done | Postpone:
     case = await _case(tx, rt, event)
-    if (why := _to_person_check(rt, case, now)) is not None:
+    if (why := await _to_person_check(tx, rt, case, now)) is not None:
         return why
     assert case is not None
     if await inbound.answered_since(tx, case.id, dt.datetime.fromisoformat(event.payload["since"])):
@@ -148,7 +154,7 @@ async def on_reminder(tx, rt: Runtime, event: Event, now: dt.datetime) -> Done |
 async def on_step_timeout(tx, rt: Runtime, event: Event, now: dt.datetime) -> Done | Postpone:
     """Someone who stopped mid-intake gets one nudge that resumes where they were."""
     case = await _case(tx, rt, event)
-    if (why := _to_person_check(rt, case, now)) is not None:
+    if (why := await _to_person_check(tx, rt, case, now)) is not None:
         return why
     assert case is not None
     state, _ = await turns.conversation(tx, rt, case)
@@ -195,7 +201,7 @@ async def on_appointment_reminder(tx, rt: Runtime, event: Event, now: dt.datetim
         return dropped("appointment cancelled or moved")
     if appointment[1] <= now:
         return dropped("appointment passed")
-    if (why := _to_person_check(rt, case, now)) is not None:
+    if (why := await _to_person_check(tx, rt, case, now)) is not None:
         return why
     assert case is not None
     return await _remind(tx, rt, case, "appointment_reminder", now)

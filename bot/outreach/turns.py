@@ -63,7 +63,11 @@ async def facts_for(
     offers: tuple[Offer, ...] = ()
     if script is not None and _may_book(script, state):
         offers = await slots.free_offers(
-            tx, case.organisation_id, now, case.report_date, calendar=rt.calendar
+            tx,
+            case.organisation_id,
+            now,
+            case.report_date,
+            calendar=await rt.calendar_of(tx, case.organisation_id),
         )
     org = await get_organisation(tx, case.organisation_id)
     assert org is not None, "a case always belongs to an organisation"

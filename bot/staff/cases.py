@@ -108,7 +108,7 @@ async def case_page(request: Request) -> Response:
             now,
             case.report_date,
             limit=12,
-            calendar=service.rt.calendar,
+            calendar=await service.rt.calendar_of(service.rt.db, case.organisation_id),
         ),
         **await details(service, case),
     )
@@ -193,7 +193,11 @@ async def _book(a: Action) -> None:
         raise _incomplete()
     case, rt = a.case, a.service.rt
     offers = await appointments.free_offers(
-        a.tx, case.organisation_id, a.now, case.report_date, calendar=rt.calendar
+        a.tx,
+        case.organisation_id,
+        a.now,
+        case.report_date,
+        calendar=await rt.calendar_of(a.tx, case.organisation_id),
     )
     offer = next((o for o in offers if f"{o.slot_id}@{o.start.isoformat()}" == chosen), None)
     if offer is None:
