@@ -138,7 +138,9 @@ async def _print_outbox(rt: Runtime, ids: list[int]) -> None:
 async def cmd_case_export(args: argparse.Namespace) -> int:
     async def body(rt: Runtime) -> int:
         case = await _case(rt, args.reference)
-        document = await case_export(rt.db, rt.vault, case, everything=args.everything)
+        document = await case_export(
+            rt.db, rt.vault, case, everything=args.everything, zone=rt.calendar.tz
+        )
         action = "case_export_everything" if args.everything else "case_export"
         async with rt.db.transaction() as tx:
             await audit(tx, "cli", action, case.id, dt.datetime.now(dt.UTC).isoformat())

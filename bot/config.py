@@ -8,6 +8,7 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
 
@@ -63,7 +64,7 @@ def load_settings(db: str | None = None, environ: Mapping[str, str] | None = Non
         db_path=db_path,
         public_url=str(get("VOORZORG_PUBLIC_URL", "http://127.0.0.1:8080")).rstrip("/"),
         secret_key="",
-        timezone=str(get("VOORZORG_TIMEZONE", "Europe/Amsterdam")),
+        timezone=_zone(str(get("VOORZORG_TIMEZONE", "Europe/Amsterdam"))),
         twilio_account_sid=get("TWILIO_ACCOUNT_SID"),
         twilio_auth_token=get("TWILIO_AUTH_TOKEN"),
         twilio_from=get("TWILIO_FROM"),
@@ -106,6 +107,17 @@ def _window(raw: str | None) -> tuple[dt.time, dt.time]:
     if opens >= closes:
         raise ConfigError("VOORZORG_SENDING_WINDOW must open before it closes")
     return opens, closes
+
+
+def _zone(raw: str) -> str:
+    """An IANA time zone name this machine knows, like Europe/Amsterdam."""
+    try:
+        ZoneInfo(raw)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"VOORZORG_TIMEZONE {raw!r} is no known time zone (like Europe/Amsterdam)"
+        ) from None
+    return raw
 
 
 def _flag(raw: str | None) -> bool:

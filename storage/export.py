@@ -14,8 +14,10 @@ from storage.db import Database
 
 
 async def case_export(
-    db: Database, vault: Vault, case: Case, everything: bool = False
+    db: Database, vault: Vault, case: Case, everything: bool = False, zone: dt.tzinfo = AMSTERDAM
 ) -> dict[str, Any]:
+    """The case in SPEC.md's shape; with `everything`, all data held on the person. Times
+    are given in `zone` (VOORZORG_TIMEZONE)."""
     consent: dict[str, bool | None] = dict.fromkeys(PURPOSES)
     for row in await db.fetchall(
         "SELECT purpose, given FROM consent_events WHERE case_id = ? ORDER BY id", (case.id,)
@@ -51,7 +53,7 @@ async def case_export(
         "report_date": case.report_date.isoformat(),
         "consent": consent,
         "conditions": conditions,
-        "appointment": await _appointment(db, case),
+        "appointment": await _appointment(db, case, zone),
         "escalations": [
             {
                 "at": e["at"],
@@ -67,7 +69,7 @@ async def case_export(
     return document
 
 
-async def _appointment(db: Database, case: Case) -> dict[str, Any] | None:
+async def _appointment(db: Database, case: Case, zone: dt.tzinfo) -> dict[str, Any] | None:
     row = await db.fetchone(
         """SELECT start, organisation_id, mode, place, minutes FROM appointments
            WHERE case_id = ? AND status = 'booked' ORDER BY id DESC LIMIT 1""",
@@ -75,7 +77,7 @@ async def _appointment(db: Database, case: Case) -> dict[str, Any] | None:
     )
     if row is None:
         return None
-    start = dt.datetime.fromisoformat(row["start"]).astimezone(AMSTERDAM)
+    start = dt.datetime.fromisoformat(row["start"]).astimezone(zone)
     return {
         "start": start.isoformat(),
         "organisation": row["organisation_id"],

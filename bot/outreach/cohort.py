@@ -10,7 +10,6 @@ from bot.errors import FileError
 from bot.outreach import timeline, turns
 from bot.outreach.importing import parse_cases
 from bot.runtime import Runtime
-from conversations.calendar import AMSTERDAM
 from storage.cases import audit, get_case, save_case
 from storage.organisations import served_municipalities
 
@@ -28,7 +27,7 @@ async def import_cohort(
 ) -> Imported:
     """All or nothing unless `skip_invalid`; new and changed cases get their timeline."""
     languages = (await rt.script(turns.DEFAULT_SCRIPT)).languages
-    today = now.astimezone(AMSTERDAM).date()
+    today = rt.calendar.local(now).date()
     parsed = parse_cases(data, await served_municipalities(rt.db), languages, today)
     if parsed.errors and not skip_invalid:
         raise FileError("\n".join([*parsed.errors, "nothing was imported"]))
