@@ -9,7 +9,7 @@ import aiosqlite
 
 from conversations.state import State
 from storage.crypto import Vault
-from storage.db import fetchone
+from storage.db import Database, fetchone
 
 
 @dataclass(frozen=True)
@@ -34,8 +34,9 @@ async def load(tx: aiosqlite.Connection, vault: Vault, case_id: int) -> Stored |
     return Stored(state, row["script_id"], row["script_version"])
 
 
-async def started(tx: aiosqlite.Connection, case_id: int) -> bool:
-    row = await fetchone(tx, "SELECT 1 FROM conversations WHERE case_id = ?", (case_id,))
+async def started(conn: aiosqlite.Connection | Database, case_id: int) -> bool:
+    """Whether the case's conversation has begun."""
+    row = await fetchone(conn, "SELECT 1 FROM conversations WHERE case_id = ?", (case_id,))
     return row is not None
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from conversations.calendar import AMSTERDAM
 from conversations.script import CONDITIONS, PURPOSES
+from storage import appointments, casework, escalations
 from storage.cases import Case
 from storage.crypto import Vault
 from storage.db import Database
@@ -19,29 +20,17 @@ async def case_export(
     """The case in SPEC.md's shape; with `everything`, all data held on the person. Times
     are given in `zone` (VOORZORG_TIMEZONE)."""
     consent: dict[str, bool | None] = dict.fromkeys(PURPOSES)
-    for row in await db.fetchall(
-        "SELECT purpose, given FROM consent_events WHERE case_id = ? ORDER BY id", (case.id,)
-    ):
-        consent[row["purpose"]] = bool(row["given"])
-    answers = {
-        r["condition"]: r
-        for r in await db.fetchall("SELECT * FROM answers WHERE case_id = ?", (case.id,))
-    }
+    consent.update(await casework.consent(db, case.id))
+    given = {a.condition: a for a in await casework.answers(db, vault, case.id)}
     conditions: dict[str, dict[str, str] | None] = {}
     for condition in CONDITIONS:
-        row = answers.get(condition)
-        if row is None:
+        answer = given.get(condition)
+        if answer is None:
             conditions[condition] = None
             continue
-        entry = {"status": row["status"]}
-        if (note := vault.open(row["note"], "answers.note")) is not None:
-            entry["note"] = note
-        conditions[condition] = entry
-    escalations = await db.fetchall(
-        """SELECT e.at, e.reason, c.email, e.acknowledged_at FROM escalations e
-           LEFT JOIN contacts c ON c.id = e.contact_id WHERE e.case_id = ? ORDER BY e.id""",
-        (case.id,),
-    )
+        conditions[condition] = {"status": answer.status} | (
+            {"note": answer.note} if answer.note else {}
+        )
     document = {
         "reference": case.reference,
         "language": case.language,
@@ -61,7 +50,7 @@ async def case_export(
                 "contact": e["email"],
                 "acknowledged_at": e["acknowledged_at"],
             }
-            for e in escalations
+            for e in await escalations.of_case(db, case.id)
         ],
     }
     if everything:
@@ -70,11 +59,7 @@ async def case_export(
 
 
 async def _appointment(db: Database, case: Case, zone: dt.tzinfo) -> dict[str, Any] | None:
-    row = await db.fetchone(
-        """SELECT start, organisation_id, mode, place, minutes FROM appointments
-           WHERE case_id = ? AND status = 'booked' ORDER BY id DESC LIMIT 1""",
-        (case.id,),
-    )
+    row = await appointments.booked(db, case.id)
     if row is None:
         return None
     start = dt.datetime.fromisoformat(row["start"]).astimezone(zone)
