@@ -35,6 +35,35 @@ class Failure:
     body: dict[str, Any]
 
 
+class ServerThread:
+    """An ASGI app under uvicorn on 127.0.0.1, in a daemon thread of this process."""
+
+    def __init__(self, app: Any, port: int | None = None, **config: Any):
+        self.port = port or free_port()
+        options = {"log_level": "error", **config}
+        self._server = uvicorn.Server(
+            uvicorn.Config(app, host="127.0.0.1", port=self.port, **options)
+        )
+        self._thread = threading.Thread(target=self._server.run, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 10.0) -> ServerThread:
+        self._thread.start()
+        deadline = time.monotonic() + timeout
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the server did not start")
+            time.sleep(0.01)
+        return self
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=20)
+
+
 @dataclass
 class _FakeServer:
     port: int = field(default_factory=free_port)
@@ -46,20 +75,16 @@ class _FakeServer:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> _FakeServer:
-        config = uvicorn.Config(self.app(), host="127.0.0.1", port=self.port, log_level="error")
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("fake server did not start")
-            time.sleep(0.01)
+        self._server = ServerThread(self.app(), self.port).start()
         return self
 
     def stop(self) -> None:
-        self._server.should_exit = True
-        self._thread.join(timeout=10)
+        self._server.stop()
+
+    def reset(self) -> None:
+        """Forget every request and queued failure, as if just started."""
+        self.requests.clear()
+        self.failures.clear()
 
     def __enter__(self):
         return self.start()
@@ -88,6 +113,10 @@ class FakeTwilio(_FakeServer):
     """The Messages resource of Twilio's REST API."""
 
     _sids: itertools.count = field(default_factory=lambda: itertools.count(1))
+
+    def reset(self) -> None:
+        super().reset()
+        self._sids = itertools.count(1)
 
     def fail_next(self, status: int, code: int | None = None) -> None:
         body = {
@@ -138,6 +167,10 @@ class FakeTelegram(_FakeServer):
     """The few Bot API methods Voorzorg calls."""
 
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
+
+    def reset(self) -> None:
+        super().reset()
+        self._ids = itertools.count(1)
 
     def fail_next(self, status: int, description: str = "fake failure", **extra: Any) -> None:
         body = {"ok": False, "error_code": status, "description": description, **extra}
