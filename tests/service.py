@@ -1,19 +1,35 @@
-"""A real `voorzorg serve` process, wired to fake providers, for end-to-end tests."""
+"""Voorzorg's web app wired to fake providers, for end-to-end tests.
+
+`App` runs the app in this process: its lifespan starts the
+service's loops (writer, processor, sender, scheduler), requests go straight to the app,
+and the real Twilio SDK and python-telegram-bot talk HTTP to the fake providers. `Served`
+runs the same app under uvicorn in a thread, for a real browser. `Running` is the real
+`voorzorg serve` process, for what only a process shows: start-up, SIGTERM, kill -9.
+"""
 
 from __future__ import annotations
 
-import os
+import contextlib
+import datetime as dt
+import functools
 import signal
 import sqlite3
 import subprocess
+import threading
 import time
 from pathlib import Path
 
+import anyio.from_thread
 import httpx
+import uvicorn
+from anyio.from_thread import BlockingPortal
 from twilio.request_validator import RequestValidator
 
 from bot.channels.fakes import FakeTelegram, FakeTwilio, free_port
-from tests.cli import EXAMPLES, NOW, VOORZORG
+from bot.clock import Clock, FakeClock
+from bot.config import load_settings
+from bot.web.app import create_app
+from tests.cli import EXAMPLES, NOW, VOORZORG, File, Step, command, environment, prepare, voorzorg
 
 AUTH_TOKEN = "fake-auth-token-0123456789"
 TELEGRAM_SECRET = "telegram-webhook-secret"
@@ -21,27 +37,39 @@ COHORT = """reference,first_name,phone,municipality,report_date,prison,language
 ZM-1,Sam,06 22334455,Venlo,2027-01-14,PI Roermond,nl
 ZM-2,Alex,,Roermond,2027-01-21,PI Roermond,en
 """
+# Half an hour before the cohort is imported (NOW): the outreach is not due yet, so the
+# only messages are answers to what the tests send.
+BEFORE_OUTREACH = dt.datetime.fromisoformat("2026-12-01T09:00:00+01:00")
+ADDRESSES = ("VOORZORG_PUBLIC_URL", "TWILIO_API_URL", "TELEGRAM_API_URL")
+ORGANISATIONS = command("org", "load", str(EXAMPLES / "organisations.yaml"))
+IMPORT_COHORT = command("import", File("cohort.csv", COHORT), "--now", NOW)
 
 
-class Running:
-    """`voorzorg serve` in a subprocess; survives kill -9 and restart on the same database."""
+class Service:
+    """A database with the example organisations and a two-person cohort (and whatever
+    `setup` adds), and the helpers to talk to the app like the providers and staff do.
+    Subclasses say how the app runs."""
+
+    url: str
+    http: httpx.Client | InProcessClient
 
     def __init__(
-        self, tmp: Path, twilio: FakeTwilio | None, telegram: FakeTelegram | None, **env: str
+        self,
+        tmp: Path,
+        twilio: FakeTwilio | None,
+        telegram: FakeTelegram | None,
+        cohort: bool = True,
+        setup: tuple[Step, ...] = (),
+        **env: str,
     ):
+        self.tmp = tmp
         self.db = tmp / "var" / "voorzorg.db"
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.env = {
-            **{
-                k: v
-                for k, v in os.environ.items()
-                if not k.startswith(("VOORZORG_", "TWILIO_", "TELEGRAM_", "SMTP_"))
-            },
-            "VOORZORG_SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
-            "VOORZORG_PUBLIC_URL": self.url,
-            **env,
-        }
+        self.env = environment(
+            {
+                "VOORZORG_SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
+                "VOORZORG_PUBLIC_URL": self.url,
+            }
+        )
         if twilio is not None:
             self.env.update(
                 {
@@ -59,53 +87,27 @@ class Running:
                     "TELEGRAM_API_URL": telegram.url,
                 }
             )
-        self.log = tmp / "serve.log"
-        self.clients: list[httpx.Client] = []
-        self.process: subprocess.Popen | None = None
-        cohort = tmp / "cohort.csv"
-        cohort.write_text(COHORT)
-        self.cli("org", "load", str(EXAMPLES / "organisations.yaml"))
-        self.cli("import", str(cohort), "--now", NOW)
+        self.env.update(env)
+        self.clients: list[httpx.Client | InProcessClient] = []
+        steps = (ORGANISATIONS, *([IMPORT_COHORT] if cohort else []), *setup)
+        # Where the app and the fakes listen does not change what the setup writes.
+        setup_env = {k: v for k, v in self.env.items() if k not in ADDRESSES}
+        prepare(self.db, steps, setup_env)
 
     def cli(self, *args: str, stdin: str = "") -> subprocess.CompletedProcess:
-        done = subprocess.run(
-            [VOORZORG, "--db", str(self.db), *args],
-            input=stdin,
-            text=True,
-            capture_output=True,
-            env=self.env,
-            timeout=60,
-            check=False,
-        )
+        """The `voorzorg` command on the same database (in this process)."""
+        done = voorzorg(self.db, *args, stdin=stdin, env=self.env)
         assert done.returncode == 0, done.stderr
         return done
 
-    def start(self) -> Running:
-        with self.log.open("a") as log:
-            self.process = subprocess.Popen(
-                [VOORZORG, "--db", str(self.db), "serve", "--port", str(self.port)],
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                pass
-            if self.process.poll() is not None:
-                raise RuntimeError(f"serve exited early:\n{self.log.read_text()}")
-            time.sleep(0.05)
-        raise RuntimeError(f"serve did not come up:\n{self.log.read_text()}")
+    def session(self) -> httpx.Client | InProcessClient:
+        """A new browser session: its own cookies, no redirects followed."""
+        raise NotImplementedError
 
-    def stop(self, sig: int = signal.SIGTERM) -> int:
-        assert self.process is not None
+    def close_sessions(self) -> None:
         for client in self.clients:
             client.close()
-        self.process.send_signal(sig)
-        return self.process.wait(timeout=20)
+        self.clients.clear()
 
     def sms(self, sender: str, body: str, sid: str, **extra: str) -> httpx.Response:
         params = {
@@ -121,11 +123,11 @@ class Running:
     def post_twilio(self, path: str, params: dict[str, str], signature: str | None = None):
         if signature is None:
             signature = RequestValidator(AUTH_TOKEN).compute_signature(self.url + path, params)
-        return httpx.post(self.url + path, data=params, headers={"X-Twilio-Signature": signature})
+        return self.http.post(path, data=params, headers={"X-Twilio-Signature": signature})
 
     def telegram(self, update: dict, secret: str = TELEGRAM_SECRET) -> httpx.Response:
-        return httpx.post(
-            self.url + "/webhooks/telegram",
+        return self.http.post(
+            "/webhooks/telegram",
             json=update,
             headers={"X-Telegram-Bot-Api-Secret-Token": secret},
         )
@@ -140,4 +142,143 @@ class Running:
             got = self.query(sql, *params)
             if got == expected or time.monotonic() > deadline:
                 return got
+            time.sleep(0.02)
+
+
+class App(Service):
+    """The app in this process, on a fake clock that stays where it is put.
+
+    A thread runs an event loop (anyio's blocking portal) that holds the app's lifespan, so
+    the service's loops run there; requests go in through httpx's `ASGITransport` on that
+    same loop, from the test's thread.
+    """
+
+    url = "http://testserver"
+
+    def __init__(self, *args, clock: Clock | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.clock = clock or FakeClock(BEFORE_OUTREACH)
+
+    def start(self) -> App:
+        settings = load_settings(db=str(self.db), environ=self.env)
+        self.app = create_app(settings, self.clock)
+        with contextlib.ExitStack() as stack:
+            self.portal = stack.enter_context(anyio.from_thread.start_blocking_portal())
+            lifespan = self.app.router.lifespan_context(self.app)
+            stack.enter_context(self.portal.wrap_async_context_manager(lifespan))
+            self._running = stack.pop_all()
+        self.http = self.session()
+        return self
+
+    def stop(self) -> None:
+        self.close_sessions()
+        self._running.close()  # the service finishes its work and stops; the loop ends
+
+    def session(self) -> InProcessClient:
+        client = InProcessClient(self.portal, self.app, self.url)
+        self.clients.append(client)
+        return client
+
+
+class InProcessClient:
+    """A browser session for the in-process app: httpx's async client on the app's loop,
+    called from synchronous tests. Its own cookies; redirects are not followed."""
+
+    def __init__(self, portal: BlockingPortal, app, url: str):
+        self.portal = portal
+        transport = httpx.ASGITransport(app, client=("127.0.0.1", 50000))
+        self.client = httpx.AsyncClient(transport=transport, base_url=url)
+
+    def request(self, method: str, url: str, **kwargs) -> httpx.Response:
+        return self.portal.call(functools.partial(self.client.request, method, url, **kwargs))
+
+    def get(self, url: str, **kwargs) -> httpx.Response:
+        return self.request("GET", url, **kwargs)
+
+    def post(self, url: str, **kwargs) -> httpx.Response:
+        return self.request("POST", url, **kwargs)
+
+    def close(self) -> None:
+        self.portal.call(self.client.aclose)
+
+
+class Served(App):
+    """The app under uvicorn in a thread of this process, for a real browser."""
+
+    def __init__(self, *args, **kwargs):
+        self.url = f"http://127.0.0.1:{free_port()}"
+        super().__init__(*args, **kwargs)
+
+    def start(self) -> Served:
+        settings = load_settings(db=str(self.db), environ=self.env)
+        config = uvicorn.Config(
+            create_app(settings, self.clock),
+            host="127.0.0.1",
+            port=int(self.url.rsplit(":", 1)[1]),
+            log_config=None,
+            lifespan="on",
+        )
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + 20
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the app did not come up")
+            time.sleep(0.01)
+        self.http = httpx.Client(base_url=self.url, follow_redirects=False)
+        return self
+
+    def stop(self) -> None:
+        self.close_sessions()
+        self.http.close()
+        self._server.should_exit = True
+        self._thread.join(timeout=20)
+
+    def session(self) -> httpx.Client:
+        client = httpx.Client(base_url=self.url, follow_redirects=False)
+        self.clients.append(client)
+        return client
+
+
+class Running(Service):
+    """`voorzorg serve` in a subprocess; survives kill -9 and restart on the same database."""
+
+    def __init__(self, *args, **kwargs):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        super().__init__(*args, **kwargs)
+        self.log = self.tmp / "serve.log"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> Running:
+        with self.log.open("a") as log:
+            self.process = subprocess.Popen(
+                [VOORZORG, "--db", str(self.db), "serve", "--port", str(self.port)],
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
+                    self.http = self.session()
+                    return self
+            except httpx.HTTPError:
+                pass
+            if self.process.poll() is not None:
+                raise RuntimeError(f"serve exited early:\n{self.log.read_text()}")
             time.sleep(0.05)
+        raise RuntimeError(f"serve did not come up:\n{self.log.read_text()}")
+
+    def stop(self, sig: int = signal.SIGTERM) -> int:
+        assert self.process is not None
+        self.close_sessions()
+        self.process.send_signal(sig)
+        return self.process.wait(timeout=20)
+
+    def session(self) -> httpx.Client:
+        client = httpx.Client(base_url=self.url, follow_redirects=False, timeout=10)
+        self.clients.append(client)
+        return client

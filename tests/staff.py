@@ -1,4 +1,4 @@
-"""A staff member's browser session, over real HTTP, for tests."""
+"""A staff member's browser session, for tests."""
 
 from __future__ import annotations
 
@@ -6,21 +6,13 @@ import re
 
 import httpx
 
-PASSWORD = "correct horse battery staple"
-
-
-def add_user(service, email: str, role: str, organisation: str | None = None) -> None:
-    args = ["user", "add", email, "--role", role]
-    if organisation:
-        args += ["--organisation", organisation]
-    service.cli(*args, stdin=PASSWORD + "\n")
+from tests.cli import PASSWORD
 
 
 class Staff:
     def __init__(self, service):
         self.service = service
-        self.client = httpx.Client(base_url=service.url, follow_redirects=False, timeout=10)
-        service.clients.append(self.client)  # closed with the service
+        self.client = service.session()  # closed with the service
 
     def login(self, email: str, password: str = PASSWORD) -> httpx.Response:
         form = self.client.get("/admin/login")

@@ -5,18 +5,17 @@ import re
 
 import pytest
 
-from tests.service import Running
-from tests.staff import Staff, add_user
+from tests.cli import user
+from tests.service import App
+from tests.staff import Staff
 
 NOW = "2026-12-01T10:00:00+01:00"
 
 
 @pytest.fixture
 def edited(tmp_path):
-    service = Running(tmp_path, twilio=None, telegram=None)
-    add_user(service, "admin@example.org", "admin")
-    add_user(service, "a.jansen@example.org", "contact", "venlo")
-    service.start()
+    setup = (user("admin@example.org", "admin"), user("a.jansen@example.org", "contact", "venlo"))
+    service = App(tmp_path, twilio=None, telegram=None, setup=setup).start()
     yield service
     service.stop()
 

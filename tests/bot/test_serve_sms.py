@@ -1,8 +1,6 @@
 """SMS and WhatsApp end to end: signed webhooks in, the real Twilio SDK out to a fake."""
 
-import signal
-
-import httpx
+from tests.service import App
 
 SAM = "+31622334455"
 
@@ -29,7 +27,7 @@ def test_the_webhook_answers_only_after_storing(service):
 def test_forged_and_missing_signatures_are_refused(service, twilio):
     params = {"MessageSid": "SM9", "From": SAM, "Body": "STOP"}
     assert service.post_twilio("/webhooks/twilio", params, signature="forged").status_code == 403
-    unsigned = httpx.post(service.url + "/webhooks/twilio", data=params)
+    unsigned = service.http.post("/webhooks/twilio", data=params)
     assert unsigned.status_code == 403
     signed_for_other_url = service.post_twilio("/webhooks/twilio/status", params)
     assert signed_for_other_url.status_code == 400  # status webhook needs MessageStatus
@@ -140,14 +138,14 @@ def test_media_without_text_gets_a_polite_ask_for_text(service, twilio):
 
 
 def test_bad_bodies_get_clear_answers(service):
-    url = service.url + "/webhooks/twilio"
-    bad_utf8 = httpx.post(
+    url = "/webhooks/twilio"
+    bad_utf8 = service.http.post(
         url,
         content=b"Body=%FF%FE&From=%2B31622334455&MessageSid=SMx",
         headers={"content-type": "application/x-www-form-urlencoded"},
     )
     assert bad_utf8.status_code == 400
-    huge = httpx.post(
+    huge = service.http.post(
         url,
         content=b"Body=" + b"x" * 100_000,
         headers={"content-type": "application/x-www-form-urlencoded"},
@@ -163,30 +161,8 @@ def test_five_thousand_characters_are_taken_in(service, twilio):
     assert "Sorry, dat begreep ik niet." in twilio.wait_for(3)[2]["Body"]
 
 
-def test_kill_9_after_the_ack_then_restart_processes_exactly_once(service, twilio):
-    assert service.sms(SAM, "hallo", "SM-crash").status_code == 200
-    service.stop(signal.SIGKILL)
-    service.start()
-    service.wait_until("SELECT count(*) FROM inbound WHERE processed_at IS NULL", [(0,)])
-    assert service.wait_until("SELECT count(*) FROM outbox", [(2,)]) == [(2,)]
-    twilio.wait_for(2)
-    pending = "SELECT count(*) FROM outbox WHERE status = 'pending'"
-    assert service.wait_until(pending, [(0,)]) == [(0,)]  # results are recorded per batch
-
-
-def test_graceful_shutdown(service, twilio):
-    service.sms(SAM, "hallo", "SM1")
-    # uvicorn shuts down cleanly, then re-raises SIGTERM so the exit status tells why.
-    assert service.stop(signal.SIGTERM) in (0, -signal.SIGTERM)
-    log = service.log.read_text()
-    assert "Application shutdown complete" in log and "service stopped" in log
-    assert service.query("SELECT count(*) FROM inbound WHERE processed_at IS NULL") == [(0,)]
-
-
 def test_whatsapp_can_be_configured_as_the_same_person(tmp_path, twilio):
-    from tests.service import Running
-
-    running = Running(tmp_path, twilio, None, VOORZORG_WHATSAPP_IS_SMS="true").start()
+    running = App(tmp_path, twilio, None, VOORZORG_WHATSAPP_IS_SMS="true").start()
     try:
         running.sms(f"whatsapp:{SAM}", "hallo", "SM1")
         first, _ = twilio.wait_for(2)
@@ -197,9 +173,7 @@ def test_whatsapp_can_be_configured_as_the_same_person(tmp_path, twilio):
 
 
 def test_a_messaging_service_can_be_the_sender(tmp_path, twilio):
-    from tests.service import Running
-
-    running = Running(tmp_path, twilio, None, TWILIO_MESSAGING_SERVICE_SID="MG" + "2" * 32)
+    running = App(tmp_path, twilio, None, TWILIO_MESSAGING_SERVICE_SID="MG" + "2" * 32)
     running.env.pop("TWILIO_FROM")
     running.start()
     try:

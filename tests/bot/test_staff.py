@@ -3,29 +3,33 @@
 import json
 import re
 
-import httpx
 import pytest
 
-from tests.service import Running
-from tests.staff import PASSWORD, Staff, add_user
+from tests.cli import File, command, user
+from tests.service import App
+from tests.staff import PASSWORD, Staff
 
 HOSTILE = (
     "<script>alert(1)</script>{{ 7*7 }}{% for x in range(99) %}x{% endfor %}'; DROP TABLE cases; --"
 )
 
 
+MORE = File(
+    "more.csv",
+    "reference,first_name,phone,municipality,report_date,prison,language\n"
+    f'ZM-3,"{HOSTILE}",,Venlo,2027-01-28,,nl\n',
+)
+SETUP = (
+    command("import", MORE, "--now", "2026-12-01T09:00:00+01:00"),
+    user("a.jansen@example.org", "contact", "venlo"),
+    user("c.smeets@example.org", "contact", "zvh-nml"),
+    user("admin@example.org", "admin"),
+)
+
+
 @pytest.fixture
 def staffed(tmp_path):
-    service = Running(tmp_path, twilio=None, telegram=None)
-    (tmp_path / "more.csv").write_text(
-        "reference,first_name,phone,municipality,report_date,prison,language\n"
-        f'ZM-3,"{HOSTILE}",,Venlo,2027-01-28,,nl\n'
-    )
-    service.cli("import", str(tmp_path / "more.csv"), "--now", "2026-12-01T09:00:00+01:00")
-    add_user(service, "a.jansen@example.org", "contact", "venlo")
-    add_user(service, "c.smeets@example.org", "contact", "zvh-nml")
-    add_user(service, "admin@example.org", "admin")
-    service.start()
+    service = App(tmp_path, twilio=None, telegram=None, setup=SETUP).start()
     yield service
     service.stop()
 
@@ -52,8 +56,7 @@ OTHER_POSTS = [
 
 
 def test_every_staff_route_needs_a_login(staffed):
-    anonymous = httpx.Client(base_url=staffed.url)
-    staffed.clients.append(anonymous)
+    anonymous = staffed.session()
     for path in ROUTES:
         response = anonymous.get(path, follow_redirects=False)
         assert response.status_code == 303, path
@@ -161,15 +164,14 @@ def test_the_report_page_shows_only_the_own_organisation(staffed):
 
 
 def test_the_printable_letter_has_the_code_and_a_qr_code(tmp_path):
-    service = Running(
+    service = App(
         tmp_path,
         twilio=None,
         telegram=None,
+        setup=(user("a.jansen@example.org", "contact", "venlo"),),
         TELEGRAM_BOT_USERNAME="voorzorg_bot",
         TWILIO_FROM="+3197010000000",
-    )
-    add_user(service, "a.jansen@example.org", "contact", "venlo")
-    service.start()
+    ).start()
     try:
         staff = Staff(service)
         staff.login("a.jansen@example.org")

@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import sync_playwright
 
-from tests.staff import PASSWORD
+from tests.cli import PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).parent.parent.parent / "test-artifacts"
@@ -19,10 +19,13 @@ FLAGS = [
 ]
 
 
-@pytest.fixture
+@pytest.fixture(scope="package")
 def browser():
-    """Per test: Playwright's sync API runs its own event loop, which must not outlive the
-    test, or pytest-asyncio's tests after it cannot start theirs."""
+    """One browser for the tests in this package (each test gets a context of its own).
+
+    Playwright's sync API runs its own event loop in this thread, which must not outlive
+    these tests, or pytest-asyncio's tests after them cannot start theirs: so the scope is
+    this package, which holds no async tests, and never the session."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: run ./test, which installs Debian's chromium")
     with sync_playwright() as p:

@@ -4,16 +4,17 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import ARTIFACTS, sign_in
-from tests.service import Running
-from tests.staff import add_user
+from tests.cli import command, user
+from tests.service import Served
 
 
 @pytest.fixture
 def reported(tmp_path):
-    service = Running(tmp_path, twilio=None, telegram=None)
-    add_user(service, "admin@example.org", "admin")
-    service.cli("chat", "ZM-1", "--now", "2026-12-01T10:00:00+01:00", stdin="ja\nja\n")
-    service.start()
+    setup = (
+        user("admin@example.org", "admin"),
+        command("chat", "ZM-1", "--now", "2026-12-01T10:00:00+01:00", stdin="ja\nja\n"),
+    )
+    service = Served(tmp_path, twilio=None, telegram=None, setup=setup).start()
     yield service
     service.stop()
 

@@ -4,15 +4,14 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import ARTIFACTS, sign_in
-from tests.service import Running
-from tests.staff import add_user
+from tests.cli import user
+from tests.service import Served
 
 
 @pytest.fixture
 def edited(tmp_path):
-    service = Running(tmp_path, twilio=None, telegram=None)
-    add_user(service, "admin@example.org", "admin")
-    service.start()
+    setup = (user("admin@example.org", "admin"),)
+    service = Served(tmp_path, twilio=None, telegram=None, setup=setup).start()
     yield service
     service.stop()
 

@@ -3,12 +3,12 @@
 import pytest
 from playwright.sync_api import expect
 
-from tests.service import Running
+from tests.service import Served
 
 
 @pytest.fixture
 def sandbox(tmp_path):
-    running = Running(tmp_path, twilio=None, telegram=None).start()
+    running = Served(tmp_path, twilio=None, telegram=None).start()
     yield running
     running.stop()
 

@@ -4,16 +4,17 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import ARTIFACTS
-from tests.service import Running
-from tests.staff import PASSWORD, add_user
+from tests.cli import PASSWORD, command, user
+from tests.service import Served
 
 
 @pytest.fixture
 def staffed(tmp_path):
-    service = Running(tmp_path, twilio=None, telegram=None)
-    add_user(service, "a.jansen@example.org", "contact", "venlo")
-    service.cli("chat", "ZM-1", "--now", "2026-12-01T10:00:00+01:00", stdin="ja\nMENS\n")
-    service.start()
+    setup = (
+        user("a.jansen@example.org", "contact", "venlo"),
+        command("chat", "ZM-1", "--now", "2026-12-01T10:00:00+01:00", stdin="ja\nMENS\n"),
+    )
+    service = Served(tmp_path, twilio=None, telegram=None, setup=setup).start()
     yield service
     service.stop()
 
