@@ -63,7 +63,7 @@ def test_unknown_variable(source):
 def test_revealing_first_line(source):
     found = errors_of(source.replace("Eerst een vraag. Bent u", "Over uw straf. Bent u"))
     assert (
-        "error: steps.right_person.nl: first line reveals too much on a lock screen: 'straf'"
+        "error: steps.right_person.nl: the lock screen (first two lines) reveals too much: 'straf'"
         in found
     )
 
@@ -75,7 +75,9 @@ def test_missing_fallback(source):
 
 def test_unknown_synonym_set(source):
     found = errors_of(
-        source.replace('match: ["@yes"]\n        next: why', 'match: ["@yess"]\n        next: why')
+        source.replace(
+            'match: ["@yes", "@ack", "dat ben ik"', 'match: ["@yess", "@ack", "dat ben ik"'
+        )
     )
     assert "error: steps.right_person.choices.yes: unknown synonym set '@yess'" in found
 
