@@ -133,6 +133,7 @@ class _Turn:
         self.messages: list[Message] = []
         self.effects: list[Effect] = []
         self.carried_note: str | None = None  # free words from before an ask-back
+        self.text = ""  # the message being handled
 
     def outcome(self) -> Outcome:
         return Outcome(self.state, tuple(self.messages), tuple(self.effects))
@@ -140,6 +141,7 @@ class _Turn:
     # -- input ------------------------------------------------------------------------
 
     def handle(self, text: str) -> None:
+        self.text = text
         keyword = match_keyword(text, self.script.keyword_forms)
         if self.state.opted_out:
             self._while_opted_out(keyword)
@@ -395,7 +397,7 @@ class _Turn:
         if step.purpose and choice.consent is not None:
             self._consent(step.purpose, choice.consent)
         if choice.alert:
-            self.escalate(choice.alert)
+            self.escalate(choice.alert, note=self._told(choice))
         if choice.opt_out:
             self.state = self.state.evolve(opted_out=True)
             self.effects.append(OptedOut())
@@ -498,6 +500,15 @@ class _Turn:
         if first:
             self.say(first)
 
+    def _told(self, choice: Choice) -> str | None:
+        """The person's own words behind a choice, when they say more than its phrases."""
+        if not _is_free_text(self.text):
+            return None
+        vocabulary = self.script.vocabulary(choice)
+        if phrase_key(self.text) in {phrase_key(p) for p in vocabulary.sure}:
+            return None
+        return self.text[:MAX_NOTE_CHARS]
+
     def _still_open(self, reason: str) -> bool:
         """Raised in this conversation and not yet past the time a person answers in."""
         raised = self.state.escalated.get(reason)
@@ -562,8 +573,10 @@ class _Turn:
         before = self.state.language
         self.state = self.state.evolve(language=guess.language)
         self.effects.append(LanguageChanged(guess.language))
-        announced = [self.render_key("language_set"), self._in_language(before, "language_set")]
-        self.messages.append(Message("\n\n".join(dict.fromkeys(announced))))
+        announced = [self.render_key("language_set")]
+        if "language_switched" in self.script.texts:  # in the language they had: the way back
+            announced.append(self._in_language(before, "language_switched"))
+        self.messages.append(Message("\n\n".join(announced)))
         return None
 
     def _in_language(self, language: str, key: str) -> str:

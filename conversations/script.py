@@ -76,6 +76,7 @@ NEWER_TEXTS = (
     "postponement_pending",
     "idle",
     "appointment_kept",
+    "language_switched",
 )
 # What the engine says when an older script lacks a newer text.
 FALLBACK_TEXTS = {
