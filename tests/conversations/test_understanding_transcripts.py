@@ -120,7 +120,8 @@ def test_side_questions_are_answered_then_the_question_again(intake):
         < Wij zijn het team Voorzorg van Gemeente Venlo.
         < Eerst een vraag. Bent u Sam?
         > is dit echt de gemeente?
-        < Ja, dit bericht komt echt van Gemeente Venlo. Twijfelt u? Bel Gemeente Venlo zelf op 077 359 6666.
+        < Ja, dit bericht komt echt van Gemeente Venlo.
+        < Bel Gemeente Venlo zelf op 077 359 6666.
         < Bent u Sam?
         > ja
         > waarom wil je dat weten?
