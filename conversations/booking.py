@@ -122,6 +122,9 @@ def reply(turn: _Turn, step: Step, text: str) -> bool:
     index = understand(text, options).option
     if index is None:
         return False
+    turn.read_as(
+        "choice", ("more", "none")[index - len(shown)] if index >= len(shown) else str(index + 1)
+    )
     if index == len(shown):
         turn.state = turn.state.evolve(offer_page=turn.state.offer_page + 1)
         prompt(turn, step)

@@ -6,6 +6,7 @@ Pure and deterministic: no I/O, no clock. Every conversation can be replayed.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -86,6 +87,32 @@ def reply(state: State, script: Script, text: str, facts: Facts, now: dt.datetim
     return turn.outcome()
 
 
+@dataclass(frozen=True)
+class Reading:
+    """How the engine read one message: `choice` (value: its id), `ask` (asked back;
+    value: the candidate ids), `side` (a side question; value: its topic), `keyword`,
+    `note` (free text kept), `skip`, `language` (the menu offered), `unclear`."""
+
+    kind: str
+    value: str = ""
+
+
+def read(
+    state: State, script: Script, text: str, facts: Facts, now: dt.datetime
+) -> tuple[Reading | None, Outcome]:
+    """`reply`, plus how the message was read: for the corpus figures and tests."""
+    turn = _Turn(script, facts, now, state)
+    turn.handle(text)
+    return turn.reading, turn.outcome()
+
+
+def at_step(script: Script, step_id: str, facts: Facts, now: dt.datetime, language: str) -> State:
+    """The state of a conversation that has just asked `step_id` (booking: times shown)."""
+    turn = _Turn(script, facts, now, State(step=None, language=language))
+    turn.enter(step_id)
+    return turn.state
+
+
 def prompts(
     script: Script,
     step_id: str,
@@ -134,9 +161,15 @@ class _Turn:
         self.effects: list[Effect] = []
         self.carried_note: str | None = None  # free words from before an ask-back
         self.text = ""  # the message being handled
+        self.reading: Reading | None = None  # how the message was first read, for figures
 
     def outcome(self) -> Outcome:
         return Outcome(self.state, tuple(self.messages), tuple(self.effects))
+
+    def read_as(self, kind: str, value: str = "") -> None:
+        """Remember how the message was read (the first reading counts)."""
+        if self.reading is None:
+            self.reading = Reading(kind, value)
 
     # -- input ------------------------------------------------------------------------
 
@@ -147,6 +180,7 @@ class _Turn:
             self._while_opted_out(keyword)
             return
         if keyword == "stop":
+            self.read_as("keyword", "stop")
             self.state = self.state.evolve(opted_out=True, picking_language=False, pending=None)
             self.effects.append(OptedOut())
             self.say("stopped")
@@ -212,6 +246,7 @@ class _Turn:
             self.say("help")
 
     def _keyword(self, keyword: str, text: str) -> None:
+        self.read_as("keyword", keyword)
         if keyword == "help":
             self.say("help")
         elif keyword == "human":
@@ -270,6 +305,7 @@ class _Turn:
         index = heard.option if heard.option is not None else _only(heard.candidates)
         if index is None:
             return False
+        self.read_as("side", topics[index].topic)
         self.messages.append(Message(self.render(topics[index].say)))
         return True
 
@@ -279,8 +315,10 @@ class _Turn:
             return
         skip = self.script.synonyms.get("skip", ())
         if match_choice(text, [skip]) == 0 or phrase_key(text).isdigit():
+            self.read_as("skip")
             self.go(step, step.text_next)
             return
+        self.read_as("note")
         if step.condition:
             self._record_note(step.condition, text)
         if step.escalate:
@@ -288,6 +326,7 @@ class _Turn:
         self.go(step, step.text_next)
 
     def _not_understood(self, step: Step) -> None:
+        self.read_as("unclear")
         misses = self.state.misses + 1
         if misses <= 2:
             self.state = self.state.evolve(misses=misses, pending=None)
@@ -308,6 +347,7 @@ class _Turn:
     def _ask_back(self, step: Step, candidates: tuple[int, ...], note: str | None) -> None:
         """One short question instead of a guess: "Bedoelt u: ...? 1 Ja 2 Nee"."""
         ids = [step.choices[i].id for i in candidates]
+        self.read_as("ask", " ".join(ids))
         self.state = self.state.evolve(pending={"step": step.id, "choices": ids, "note": note})
         if len(ids) == 1:
             choice = step.choices[candidates[0]]
@@ -391,6 +431,7 @@ class _Turn:
         return self.script.steps.get(self.state.step) if self.state.step else None
 
     def choose(self, step: Step, choice: Choice, note: str | None = None) -> None:
+        self.read_as("choice", choice.id)
         self.state = self.state.evolve(pending=None)
         if step.condition and choice.record:
             self._record(step.condition, choice.record, note, choice.alert)
@@ -596,6 +637,7 @@ class _Turn:
 
     def _ask_language(self, also_in: str | None = None) -> None:
         """The language menu; `also_in` adds the question in a language the reply seemed in."""
+        self.read_as("language", also_in or "")
         self.state = self.state.evolve(picking_language=True, pending=None)
         names = [self.script.language_names.get(lang, (lang,))[0] for lang in self.script.languages]
         options = "\n".join(f"{n} {name}" for n, name in enumerate(names, 1))

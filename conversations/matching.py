@@ -54,14 +54,26 @@ _FOLD = str.maketrans(
 FILLER = frozenset(
     "aub asjeblieft alsjeblieft alstublieft astublieft svp pls plz please graag nu now "
     "even effe hoor ff nou eh ehm euh uh uhm hm hmm well proszę prosze lütfen lutfen "
-    "من فضلك".split()
+    "فضلك".split()
 )
 NEGATION = frozenset(
     "niet geen nooit not dont never no nie bez değil degil yok hic hiç لا ليس ما مش".split()
 )
+# Words that make an answer uncertain: "bijna verlopen", "mijn moeder is overleden",
+# and putting it off: "ja ff kijken".
+DOUBT = frozenset(
+    "bijna overleden dood vroeger kijken checken nakijken moment almost nearly died check "
+    "later prawie zmarl sprawdze neredeyse oldu bakayim تقريبا توفي".split()
+)
+# Words that set one part of a reply against another: "ja, maar hij is bijna verlopen".
+CONTRAST = frozenset("maar alleen behalve but except ale ama fakat لكن بس".split())
+# Words that may come with an option's number: "optie 2", "nr 2".
+NUMBER_WORDS = frozenset(
+    "optie nr nummer keuze antwoord option number no opcja numer secenek رقم".split()
+)
 _WORD = re.compile(r"[^\W_]+|\?")
 MAX_WORDS_FOR_KEYWORD = 3
-BARE_SLACK = 2  # other words a bare "ja"/"nee" may come with and still be sure
+BARE_SLACK = 1  # other words a bare "ja"/"nee" may come with and still be sure
 CONTENT_SLACK = 5  # other words a specific phrase may come with and still be sure
 
 
@@ -217,8 +229,9 @@ def understand(
     does not count (`geen schulden` hides `schulden`). Specific phrases outweigh bare
     answer words (`nee, ik heb geen schulden`; `nee, dit is zijn moeder`). The reply
     is certain when one option explains every specific phrase found (or, without
-    those, every answer word), no negation is left over, it is not a question, and not
-    much else was said; a reply that fits several options gives them as candidates.
+    those, every answer word), no negation or doubt (`bijna`, `overleden`) is left
+    over, no `maar` sets an answer word against it, it is not a question, and not much
+    else was said; a reply that fits several options gives them as candidates.
     """
     raw = meaningful(words(text))
     asking = "?" in raw
@@ -241,17 +254,30 @@ def understand(
         return Understanding(None, tuple(sorted(common or set.union(*spans.values()))))
     (option,) = common
     covered = {i for h in hits for i in range(h.start, h.end)}
-    rest = [t for i, t in enumerate(tokens) if i not in covered]
+    rest = set(t for i, t in enumerate(tokens) if i not in covered)
     maybe = all(h.maybe for h in decisive if h.option == option)
     slack = CONTENT_SLACK if content else BARE_SLACK
-    doubtful = maybe or asking or NEGATION & set(rest) or len(rest) > slack
+    against = CONTRAST & rest and _bare_against(hits, option)
+    doubtful = maybe or asking or against or (NEGATION | DOUBT) & rest or len(rest) > slack
     return Understanding(None, (option,)) if doubtful else Understanding(option)
 
 
+def _bare_against(hits: Sequence[_Hit], option: int) -> bool:
+    """Whether an answer word in the reply points away from `option` ("ja, maar ...")."""
+    spans: dict[tuple[int, int], set[int]] = {}
+    for hit in hits:
+        if hit.bare:
+            spans.setdefault((hit.start, hit.end), set()).add(hit.option)
+    return any(option not in options for options in spans.values())
+
+
 def _numbered(tokens: Sequence[str], count: int) -> Understanding | None:
-    """`2`, `2.`, `optie 2`, `nr 2`: the option with that number (None: no number reply)."""
+    """`2`, `2.`, `optie 2`, `nr 2`: the option with that number (None: no number reply).
+
+    `ja 2` is no number reply: it may mean "yes, two children"."""
     numbers = [t for t in tokens if t.isdigit()]
-    if len(numbers) != 1 or len(tokens) > 2:
+    others = [t for t in tokens if not t.isdigit()]
+    if len(numbers) != 1 or len(others) > 1 or not set(others) <= NUMBER_WORDS:
         return None
     n = int(numbers[0])
     return Understanding(n - 1) if 1 <= n <= count else NOTHING

@@ -237,7 +237,7 @@ def test_turkish_start(intake):
         < Başka yardım edenler de cevaplarınızı görebilir mi?
         > hayır
         < Soru 1/7
-        > borcum yok ama pasaportum var
+        > pasaportum var
         < Soru 2/7
     """,
     )
@@ -388,7 +388,7 @@ def test_relative_answering_reveals_nothing_and_does_not_opt_out(intake):
         """
         > nee, dit is zijn moeder
         < Wij spreken Sam graag zelf.
-        > ok dank je
+        > oke
         < Goed. Wij wachten op een bericht van Sam.
         > ja ik ben het, sam
         < Dank u, Sam.
