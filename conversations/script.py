@@ -88,6 +88,15 @@ FALLBACK_TEXTS = {
     "idle": "finished",
     "appointment_kept": "no_appointment",
 }
+# What the engine says when an older script lacks a newer text that has no older kin.
+BUILTIN_TEXTS = {
+    "confirm_yes": {"nl": "Ja", "en": "Yes"},
+    "confirm_no": {"nl": "Nee", "en": "No"},
+    "postponement_pending": {
+        "nl": "U heeft al om uitstel gevraagd. Een medewerker neemt contact met u op.",
+        "en": "You have already asked to postpone. Someone will contact you.",
+    },
+}
 ANSWER_SETS = ("yes", "no", "ack")  # synonym sets of bare answer words ("ja", "nee", "ok")
 SIDE_TOPICS = ("who", "why", "real", "cjib", "call", "data", "scared")
 RESUME = "@resume"  # a `next` that returns to where a keyword detour started
@@ -278,6 +287,8 @@ class Script:
         found = self.texts.get(key)
         if found is None and key in FALLBACK_TEXTS:
             found = self.texts.get(FALLBACK_TEXTS[key])
+        if found is None and key in BUILTIN_TEXTS:
+            found = Text.parse(BUILTIN_TEXTS[key])
         if found is None:
             raise KeyError(f"script {self.id} has no text {key!r}")
         return found

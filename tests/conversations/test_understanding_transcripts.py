@@ -3,6 +3,7 @@
 import dataclasses
 import datetime as dt
 
+from conversations.script import NEWER_TEXTS
 from conversations.state import (
     AnswerRecorded,
     AppointmentBooked,
@@ -516,3 +517,12 @@ def test_old_state_without_new_fields_still_loads():
     old = '{"step": "debts", "language": "nl", "misses": 0, "answers": {}}'
     state = State.from_json(old)
     assert state.pending is None and state.escalated == {} and not state.completed
+
+
+def test_an_older_script_without_the_newer_texts_still_runs(intake):
+    """Conversations on a stored version 1 script keep working with this engine."""
+    texts = {k: v for k, v in intake.texts.items() if k not in NEWER_TEXTS}
+    older = dataclasses.replace(intake, texts=texts)
+    chat = Conversation(older)
+    for text in ("ja", "ok", "1", "MENS", "MENS", "UITSTEL", "ziek", "UITSTEL", "ja nee", "2"):
+        assert chat.send(text)
