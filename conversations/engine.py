@@ -174,6 +174,11 @@ class _Turn:
     # -- input ------------------------------------------------------------------------
 
     def handle(self, text: str) -> None:
+        """Read one message, in this order: STOP; the language menu; a switch to the
+        language it is written in; the answer to an ask-back; a clear answer to the open
+        question; another keyword; a side question; a language named; the invite code;
+        free text at a text step; the language menu offered; asking back; not understood.
+        """
         self.text = text
         keyword = match_keyword(text, self.script.keyword_forms)
         if self.state.opted_out:
