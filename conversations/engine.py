@@ -6,12 +6,24 @@ Pure and deterministic: no I/O, no clock. Every conversation can be replayed.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from conversations import booking
 from conversations.calendar import add_working_days
-from conversations.matching import match_choice, match_keyword, meaningful, phrase_key, words
+from conversations.language import detect
+from conversations.matching import (
+    NOTHING,
+    Understanding,
+    Vocabulary,
+    match_choice,
+    match_keyword,
+    meaningful,
+    phrase_key,
+    understand,
+    words,
+)
 from conversations.render import render
 from conversations.script import CONDITIONS, RESUME, Choice, Script, Step, Text
 from conversations.state import (
@@ -20,6 +32,7 @@ from conversations.state import (
     ConsentChanged,
     Effect,
     Escalated,
+    EscalationCorrected,
     Facts,
     LanguageChanged,
     Message,
@@ -35,6 +48,9 @@ from conversations.state import (
 TIMEZONE = ZoneInfo("Europe/Amsterdam")
 MAX_CHAIN = 50  # say-only steps entered in one turn; validation forbids cycles anyway
 FREE_TEXT_MIN_WORDS = 3
+# MENS twice, UITSTEL twice: one escalation. After this many working days without news
+# the same request counts as new (contacts promise an answer within 1 or 2 working days).
+ESCALATION_OPEN_WORKING_DAYS = 3
 VARIABLES = frozenset(
     {
         "first_name",
@@ -44,12 +60,14 @@ VARIABLES = frozenset(
         "organisation",
         "organisation_phone",
         "organisation_address",
+        "organisation_website",
         "sender",
         "prison",
         "language",
         "answers",
         "appointment",
         "offer",
+        "meaning",
     }
 )
 
@@ -67,6 +85,32 @@ def reply(state: State, script: Script, text: str, facts: Facts, now: dt.datetim
     turn = _Turn(script, facts, now, state)
     turn.handle(text)
     return turn.outcome()
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How the engine read one message: `choice` (value: its id), `ask` (asked back;
+    value: the candidate ids), `side` (a side question; value: its topic), `keyword`,
+    `note` (free text kept), `skip`, `language` (the menu offered), `unclear`."""
+
+    kind: str
+    value: str = ""
+
+
+def read(
+    state: State, script: Script, text: str, facts: Facts, now: dt.datetime
+) -> tuple[Reading | None, Outcome]:
+    """`reply`, plus how the message was read: for the corpus figures and tests."""
+    turn = _Turn(script, facts, now, state)
+    turn.handle(text)
+    return turn.reading, turn.outcome()
+
+
+def at_step(script: Script, step_id: str, facts: Facts, now: dt.datetime, language: str) -> State:
+    """The state of a conversation that has just asked `step_id` (booking: times shown)."""
+    turn = _Turn(script, facts, now, State(step=None, language=language))
+    turn.enter(step_id)
+    return turn.state
 
 
 def prompts(
@@ -115,47 +159,87 @@ class _Turn:
         self.state = state
         self.messages: list[Message] = []
         self.effects: list[Effect] = []
+        self.carried_note: str | None = None  # free words from before an ask-back
+        self.text = ""  # the message being handled
+        self.reading: Reading | None = None  # how the message was first read, for figures
 
     def outcome(self) -> Outcome:
         return Outcome(self.state, tuple(self.messages), tuple(self.effects))
 
+    def read_as(self, kind: str, value: str = "") -> None:
+        """Remember how the message was read (the first reading counts)."""
+        if self.reading is None:
+            self.reading = Reading(kind, value)
+
     # -- input ------------------------------------------------------------------------
 
     def handle(self, text: str) -> None:
+        """Read one message, in this order: STOP; the language menu; a switch to the
+        language it is written in; the answer to an ask-back; a clear answer to the open
+        question; another keyword; a side question; a language named; the invite code;
+        free text at a text step; the language menu offered; asking back; not understood.
+        """
+        self.text = text
         keyword = match_keyword(text, self.script.keyword_forms)
         if self.state.opted_out:
             self._while_opted_out(keyword)
             return
         if keyword == "stop":
-            self.state = self.state.evolve(opted_out=True, picking_language=False)
+            self.read_as("keyword", "stop")
+            self.state = self.state.evolve(opted_out=True, picking_language=False, pending=None)
             self.effects.append(OptedOut())
             self.say("stopped")
             return
         if self.state.picking_language:
             self._pick_language(text)
             return
+        offered = self._follow_language(text, keyword)
+        asked_back = self.state.pending is not None
+        if asked_back and self._answer_pending(text):
+            return
         step = self.current_step
-        if step is not None and step.kind == "choice":
-            index = match_choice(text, [self.script.phrases(c) for c in step.choices])
-            if index is not None:
-                self.choose(step, step.choices[index])
+        if step is None:
+            self._after_the_end(text, keyword)
+            return
+        heard = NOTHING
+        if step.kind == "choice":
+            heard = self.understand(step, text)
+            if heard.option is not None:
+                note = self._note(step, text) or self.carried_note
+                self.choose(step, step.choices[heard.option], note=note)
                 return
-        if step is not None and step.kind == "booking" and booking.reply(self, step, text):
+        if step.kind == "booking" and booking.reply(self, step, text):
             return
         if keyword is not None:
             self._keyword(keyword, text)
+        elif (step.kind != "text" or "?" in text) and self._side_question(text):
+            self.prompt()
         elif (lang := self._language_named(text)) is not None:
             self._set_language(lang)
             self.prompt()
         elif self._is_invite_code(text):
             self.say("welcome_back")
             self.prompt()
-        elif step is None:
-            self.say("finished")
         elif step.kind == "text":
             self._free_text(step, text)
+        elif offered is not None:
+            self._ask_language(also_in=offered)
+        elif asked_back:
+            self._not_understood(step)  # the short question did not help: never loop on it
+        elif heard.candidates:
+            self._ask_back(step, heard.candidates, self._note(step, text) or self.carried_note)
+        elif step.kind == "choice" and step.condition and _is_free_text(text):
+            self._ask_back(step, tuple(range(len(step.choices))), text)
         else:
-            self._choice_text(step, text)
+            self._not_understood(step)
+
+    def understand(self, step: Step, text: str) -> Understanding:
+        vocabularies = [self.script.vocabulary(c) for c in step.choices]
+        return understand(text, vocabularies, self.script.answer_words)
+
+    def _note(self, step: Step, text: str) -> str | None:
+        """What the person wrote, kept with a condition's answer when it says more."""
+        return text if step.condition and _is_free_text(text) else None
 
     def _while_opted_out(self, keyword: str | None) -> None:
         if keyword == "start":
@@ -167,11 +251,11 @@ class _Turn:
             self.say("help")
 
     def _keyword(self, keyword: str, text: str) -> None:
+        self.read_as("keyword", keyword)
         if keyword == "help":
             self.say("help")
         elif keyword == "human":
-            self.effects.append(Escalated("asked_for_human"))
-            self.say("human")
+            self.escalate("asked_for_human", again="human_again", first="human")
         elif keyword == "language":
             lang = self._language_named(text, allow_keyword=True)
             if lang is None:
@@ -184,30 +268,51 @@ class _Turn:
         elif keyword in ("move", "unbook"):
             self._rebook(keyword)
             return
-        elif keyword == "postpone" and (detour := self.script.keyword_steps.get("postpone")):
-            self.state = self.state.evolve(resume=self.state.step, return_to=None)
-            self.enter(detour)
+        elif keyword == "postpone" and self._postpone():
             return
         elif keyword == "start":
             self.say("welcome_back")
         self.prompt()
 
+    def _postpone(self) -> bool:
+        """Start the postponement detour once; True when the detour took over the turn."""
+        detour = self.script.keyword_steps.get("postpone")
+        if detour is None:
+            return False
+        if self._still_open("postponement"):
+            self.say("postponement_pending")
+            return False
+        if self.state.step != detour:  # asked twice in a row: keep the way back
+            self.state = self.state.evolve(resume=self.state.step, return_to=None, pending=None)
+        self.enter(detour)
+        return True
+
     def _rebook(self, keyword: str) -> None:
         target = self.script.booking_step
-        if target is None or not booking.cancel(self):
+        if target is None or not self.state.appointment:
             self.say("no_appointment")
             self.prompt()
             return
+        self.state = self.state.evolve(resume=None, return_to=None, pending=None)
         if keyword == "unbook":
+            booking.cancel(self)
             self.say("appointment_cancelled")
-        self.state = self.state.evolve(resume=None, return_to=None)
+        else:
+            self.state = self.state.evolve(moving=True)  # the booked time stands until a new one
         self.enter(target)
 
-    def _choice_text(self, step: Step, text: str) -> None:
-        if step.free_text and len(meaningful(words(text))) >= FREE_TEXT_MIN_WORDS:
-            self.choose(step, step.choice(step.free_text), note=text)
-        else:
-            self._not_understood(step)
+    def _side_question(self, text: str) -> bool:
+        """Answer "who are you?", "why?", "is this real?" and the like; records nothing."""
+        topics = list(self.script.side_questions.values())
+        if not topics:
+            return False
+        heard = understand(text, [Vocabulary(t.match) for t in topics], ())
+        index = heard.option if heard.option is not None else _only(heard.candidates)
+        if index is None:
+            return False
+        self.read_as("side", topics[index].topic)
+        self.messages.append(Message(self.render(topics[index].say)))
+        return True
 
     def _free_text(self, step: Step, text: str) -> None:
         if not words(text) and not text.strip():
@@ -215,21 +320,25 @@ class _Turn:
             return
         skip = self.script.synonyms.get("skip", ())
         if match_choice(text, [skip]) == 0 or phrase_key(text).isdigit():
+            self.read_as("skip")
             self.go(step, step.text_next)
             return
+        self.read_as("note")
         if step.condition:
             self._record_note(step.condition, text)
         if step.escalate:
-            self.effects.append(Escalated(step.escalate, text[:MAX_NOTE_CHARS]))
+            self.escalate(step.escalate, note=text[:MAX_NOTE_CHARS])
         self.go(step, step.text_next)
 
     def _not_understood(self, step: Step) -> None:
+        self.read_as("unclear")
         misses = self.state.misses + 1
         if misses <= 2:
-            self.state = self.state.evolve(misses=misses)
+            self.state = self.state.evolve(misses=misses, pending=None)
             self.say("reask" if misses == 1 else "reask_human")
             self.prompt()
             return
+        self.state = self.state.evolve(pending=None)
         self.say("fallback")
         if step.kind == "booking":
             booking.none_fit(self, step)
@@ -238,6 +347,88 @@ class _Turn:
         else:
             self.choose(step, step.choice(step.fallback or step.choices[-1].id))
 
+    # -- asking back -------------------------------------------------------------------
+
+    def _ask_back(self, step: Step, candidates: tuple[int, ...], note: str | None) -> None:
+        """One short question instead of a guess: "Bedoelt u: ...? 1 Ja 2 Nee"."""
+        ids = [step.choices[i].id for i in candidates]
+        self.read_as("ask", " ".join(ids))
+        self.state = self.state.evolve(pending={"step": step.id, "choices": ids, "note": note})
+        if len(ids) == 1:
+            choice = step.choices[candidates[0]]
+            meaning = self.render(choice.means or choice.label)
+            labels = (self.render_key("confirm_yes"), self.render_key("confirm_no"))
+            self._ask(self.render_key("ask_back", meaning=meaning), labels)
+        elif len(ids) == len(step.choices):
+            self.say("ask_back_free")
+            self.prompt()
+        else:
+            labels = tuple(self.render(step.choices[i].label) for i in candidates)
+            self._ask(self.render_key("ask_back_many"), labels)
+
+    def _ask(self, question: str, labels: tuple[str, ...]) -> None:
+        options = "\n".join(f"{n} {label}" for n, label in enumerate(labels, 1))
+        self.messages.append(Message(f"{question}\n{options}", labels))
+
+    def _answer_pending(self, text: str) -> bool:
+        """Read a reply to an ask-back; False when it answers something else."""
+        pending = self.state.pending or {}
+        self.state = self.state.evolve(pending=None)
+        step = self.script.steps.get(str(pending.get("step")))
+        if step is None or step.id != self.state.step:
+            return False
+        known = {c.id for c in step.choices}
+        choices = [step.choice(i) for i in pending.get("choices", ()) if i in known]
+        note = pending.get("note")
+        self.carried_note = note
+        if len(choices) == 1:
+            return self._confirm(step, choices[0], text, note)
+        if len(choices) == len(step.choices):
+            return False  # they saw the question itself again: read the reply as usual
+        heard = understand(text, [self.script.vocabulary(c) for c in choices], ())
+        if heard.option is None:
+            return False
+        self.choose(step, choices[heard.option], note=note)
+        return True
+
+    def _confirm(self, step: Step, choice: Choice, text: str, note: str | None) -> bool:
+        yes = self.script.expand(("@yes",) if step.purpose else ("@yes", "@ack"))
+        no = self.script.expand(("@no",))
+        heard = understand(text, [Vocabulary(tuple(yes)), Vocabulary(tuple(no))], ())
+        if heard.option == 0:
+            self.choose(step, choice, note=note)
+        elif heard.option == 1:
+            self.say("ask_back_no")
+            self.prompt()
+        return heard.option is not None
+
+    # -- after the last step -------------------------------------------------------------
+
+    def _after_the_end(self, text: str, keyword: str | None) -> None:
+        """A message after the conversation stopped: never a dead end."""
+        ended = self.script.steps.get(self.state.ended or "")
+        if keyword is not None:
+            self._keyword(keyword, text)
+        elif self._side_question(text):
+            pass
+        elif ended is not None and ended.wake and not self.state.completed:
+            self._wake(self.script.steps[ended.wake], text)
+        elif self._is_invite_code(text):
+            self.say("welcome_back")
+        elif self.state.completed or ended is None:
+            self.say("finished")
+        else:
+            self.say("idle")
+
+    def _wake(self, step: Step, text: str) -> None:
+        """Read the message as an answer to `step`; otherwise ask that step's question."""
+        self.state = self.state.evolve(step=step.id, misses=0)
+        heard = self.understand(step, text) if step.kind == "choice" else NOTHING
+        if heard.option is not None:
+            self.choose(step, step.choices[heard.option])
+        else:
+            self.enter(step.id)
+
     # -- moving through the script ------------------------------------------------------
 
     @property
@@ -245,12 +436,14 @@ class _Turn:
         return self.script.steps.get(self.state.step) if self.state.step else None
 
     def choose(self, step: Step, choice: Choice, note: str | None = None) -> None:
+        self.read_as("choice", choice.id)
+        self.state = self.state.evolve(pending=None)
         if step.condition and choice.record:
-            self._record(step.condition, choice.record, note)
+            self._record(step.condition, choice.record, note, choice.alert)
         if step.purpose and choice.consent is not None:
             self._consent(step.purpose, choice.consent)
         if choice.alert:
-            self.effects.append(Escalated(choice.alert))
+            self.escalate(choice.alert, note=self._told(choice))
         if choice.opt_out:
             self.state = self.state.evolve(opted_out=True)
             self.effects.append(OptedOut())
@@ -277,19 +470,23 @@ class _Turn:
                 self.state = self.state.evolve(return_to=None)
                 target = back
         if target is None:
-            self.state = self.state.evolve(step=None, misses=0)
+            self.state = self.state.evolve(step=None, misses=0, ended=origin.id)
             return
         self.enter(target)
 
     def enter(self, step_id: str) -> None:
         for _ in range(MAX_CHAIN):
             step = self.script.steps[step_id]
-            self.state = self.state.evolve(step=step_id, misses=0)
+            self.state = self.state.evolve(step=step_id, misses=0, pending=None, ended=None)
             if step.status:
                 self.effects.append(StatusChanged(step.status))
+                if step.status == "completed":
+                    self.state = self.state.evolve(completed=True)
             if step.kind == "booking" and not booking.enter(self, step):
+                if booking.keep_booked(self):
+                    return
                 if step.none_fit is None:
-                    self.state = self.state.evolve(step=None)
+                    self.state = self.state.evolve(step=None, ended=step_id)
                     return
                 step_id = step.none_fit
                 continue
@@ -304,7 +501,7 @@ class _Turn:
             if following == RESUME:
                 following, self.state = self.state.resume, self.state.evolve(resume=None)
             if following is None:
-                self.state = self.state.evolve(step=None)
+                self.state = self.state.evolve(step=None, ended=step_id)
                 return
             step_id = following
         raise RuntimeError(f"script {self.script.id} chains more than {MAX_CHAIN} steps")
@@ -330,15 +527,59 @@ class _Turn:
 
     # -- effects on the record --------------------------------------------------------------
 
-    def _record(self, condition: str, status: str, note: str | None) -> None:
+    def escalate(
+        self,
+        reason: str,
+        note: str | None = None,
+        again: str | None = None,
+        first: str | None = None,
+    ) -> None:
+        """Tell a contact person, once while the same reason is open; say `first` or `again`."""
+        if self._still_open(reason):
+            if again:
+                self.say(again)
+            return
+        self.state = self.state.evolve(
+            escalated={**self.state.escalated, reason: self.now.isoformat()}
+        )
+        self.effects.append(Escalated(reason, note))
+        if first:
+            self.say(first)
+
+    def _told(self, choice: Choice) -> str | None:
+        """The person's own words behind a choice, when they say more than its phrases."""
+        if not _is_free_text(self.text):
+            return None
+        vocabulary = self.script.vocabulary(choice)
+        if phrase_key(self.text) in {phrase_key(p) for p in vocabulary.sure}:
+            return None
+        return self.text[:MAX_NOTE_CHARS]
+
+    def _still_open(self, reason: str) -> bool:
+        """Raised in this conversation and not yet past the time a person answers in."""
+        raised = self.state.escalated.get(reason)
+        if raised is None:
+            return False
+        until = add_working_days(dt.datetime.fromisoformat(raised), ESCALATION_OPEN_WORKING_DAYS)
+        return self.now < until
+
+    def _record(self, condition: str, status: str, note: str | None, alert: str | None) -> None:
         note = note[:MAX_NOTE_CHARS] if note else None
-        answers = {**self.state.answers, condition: {"status": status, "note": note}}
-        self.state = self.state.evolve(answers=answers)
+        raised = self.state.raised.get(condition)
+        if raised and raised != alert and raised in self.state.escalated:
+            escalated = {k: v for k, v in self.state.escalated.items() if k != raised}
+            self.state = self.state.evolve(escalated=escalated)
+            self.effects.append(EscalationCorrected(raised, condition, status))
+        others = {k: v for k, v in self.state.raised.items() if k != condition}
+        self.state = self.state.evolve(
+            answers={**self.state.answers, condition: {"status": status, "note": note}},
+            raised={**others, condition: alert} if alert else others,
+        )
         self.effects.append(AnswerRecorded(condition, status, note))
 
     def _record_note(self, condition: str, note: str) -> None:
-        status = (self.state.answers.get(condition) or {}).get("status") or "help"
-        self._record(condition, str(status), note)
+        status = (self.state.answers.get(condition) or {}).get("status") or "unknown"
+        self._record(condition, str(status), note, self.state.raised.get(condition))
 
     def _consent(self, purpose: str, given: bool) -> None:
         self.state = self.state.evolve(consent={**self.state.consent, purpose: given})
@@ -353,7 +594,7 @@ class _Turn:
         for purpose in given:
             self._consent(purpose, False)
         self.effects.append(StatusChanged("refused"))
-        self.state = self.state.evolve(return_to=None)
+        self.state = self.state.evolve(return_to=None, pending=None)
         self.say("withdrawn")
         if self.script.after_withdraw:
             self.enter(self.script.after_withdraw)
@@ -361,6 +602,32 @@ class _Turn:
             self.state = self.state.evolve(step=None)
 
     # -- language --------------------------------------------------------------------------
+
+    def _follow_language(self, text: str, keyword: str | None) -> str | None:
+        """Switch to the offered language a free reply is clearly written in.
+
+        Returns a language that is likely but not sure, for the caller to offer when the
+        reply is not understood otherwise.
+        """
+        if keyword is not None or phrase_key(text).isdigit() or self._is_invite_code(text):
+            return None
+        guess = detect(text, self.script.languages)
+        if guess is None or guess.language == self.state.language:
+            return None
+        if not guess.sure:
+            return guess.language
+        before = self.state.language
+        self.state = self.state.evolve(language=guess.language)
+        self.effects.append(LanguageChanged(guess.language))
+        announced = [self.render_key("language_set")]
+        if "language_switched" in self.script.texts:  # in the language they had: the way back
+            announced.append(self._in_language(before, "language_switched"))
+        self.messages.append(Message("\n\n".join(announced)))
+        return None
+
+    def _in_language(self, language: str, key: str) -> str:
+        template = self.script.text(key).template(language, self.script.default_language)
+        return render(template, {**self._vars(), "language": language})
 
     def _language_named(self, text: str, allow_keyword: bool = False) -> str | None:
         tokens = meaningful(words(text))
@@ -373,11 +640,16 @@ class _Turn:
                 return lang
         return None
 
-    def _ask_language(self) -> None:
-        self.state = self.state.evolve(picking_language=True)
+    def _ask_language(self, also_in: str | None = None) -> None:
+        """The language menu; `also_in` adds the question in a language the reply seemed in."""
+        self.read_as("language", also_in or "")
+        self.state = self.state.evolve(picking_language=True, pending=None)
         names = [self.script.language_names.get(lang, (lang,))[0] for lang in self.script.languages]
         options = "\n".join(f"{n} {name}" for n, name in enumerate(names, 1))
-        self.messages.append(Message(f"{self.render_key('language_ask')}\n{options}", tuple(names)))
+        asks = [self._in_language(also_in, "language_ask")] if also_in else []
+        asks.append(self.render_key("language_ask"))
+        header = "\n".join(dict.fromkeys(asks))
+        self.messages.append(Message(f"{header}\n{options}", tuple(names)))
 
     def _pick_language(self, text: str) -> None:
         options = [
@@ -410,7 +682,7 @@ class _Turn:
         self.messages.append(Message(text, choices))
 
     def render_key(self, key: str, **extra: Any) -> str:
-        return self.render(self.script.texts[key], **extra)
+        return self.render(self.script.text(key), **extra)
 
     def render(self, text: Text, **extra: Any) -> str:
         template = text.template(self.state.language, self.script.default_language)
@@ -418,6 +690,15 @@ class _Turn:
 
     def _vars(self) -> dict[str, Any]:
         return template_variables(self.script, self.facts, self.now, self.state)
+
+
+def _is_free_text(text: str) -> bool:
+    """A reply of a few words at least: something the person wants us to read."""
+    return len([t for t in meaningful(words(text)) if t != "?"]) >= FREE_TEXT_MIN_WORDS
+
+
+def _only(candidates: tuple[int, ...]) -> int | None:
+    return candidates[0] if len(candidates) == 1 else None
 
 
 def template_variables(
@@ -433,18 +714,19 @@ def template_variables(
         "organisation": facts.organisation,
         "organisation_phone": facts.organisation_phone,
         "organisation_address": facts.organisation_address,
+        "organisation_website": facts.organisation_website,
         "sender": facts.sender,
         "prison": facts.prison,
         "language": state.language,
         "answers": _summary(script, state),
-        "appointment": _appointment(script, state),
+        "appointment": _appointment(script, state, now),
     }
 
 
-def _appointment(script: Script, state: State) -> dict[str, Any] | None:
+def _appointment(script: Script, state: State, now: dt.datetime) -> dict[str, Any] | None:
     if not state.appointment:
         return None
-    return booking.offer_vars(script, state.language, Offer.from_dict(state.appointment))
+    return booking.offer_vars(script, state.language, Offer.from_dict(state.appointment), now)
 
 
 def _summary(script: Script, state: State) -> list[dict[str, Any]]:

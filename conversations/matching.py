@@ -1,47 +1,97 @@
-"""Understanding short replies: normalisation, synonyms, typos, keywords.
+"""Understanding short replies: normalisation, synonyms, typos, keywords, confidence.
 
-Everything here is pure and cheap: it runs for every inbound message.
+Everything here is pure and cheap: it runs for every inbound message. A reply is read
+against the options of the open question; the result says which option it means and
+whether that is certain, or which options it may mean (the engine then asks back).
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from rapidfuzz.distance import OSA
 
 # Emoji people use as answers, mapped to a word every script's synonym sets know.
+# A thumbs-up is an acknowledgement ("ok"), not a clear yes.
 _EMOJI_WORDS = {
-    "👍": " yes ",
+    "👍": " ok ",
     "👌": " ok ",
     "✅": " yes ",
     "✔": " yes ",
     "☑": " yes ",
-    "🙂": " yes ",
-    "😊": " yes ",
+    "🙂": " ok ",
+    "😊": " ok ",
     "👎": " no ",
     "❌": " no ",
     "✖": " no ",
     "🤷": " unknown ",
     "❓": " ? ",
     "?": " ? ",
+    "؟": " ? ",  # Arabic question mark
 }
+# Letters that NFKD leaves alone but phones often type without: Polish, Turkish, Arabic.
+_FOLD = str.maketrans(
+    {
+        "ł": "l",
+        "ı": "i",
+        "ø": "o",
+        "ß": "ss",
+        "أ": "ا",
+        "إ": "ا",
+        "آ": "ا",
+        "ٱ": "ا",
+        "ة": "ه",
+        "ى": "ي",
+        "ـ": None,  # tatweel
+        "'": None,
+        "’": None,
+        "`": None,
+    }
+)
 FILLER = frozenset(
     "aub asjeblieft alsjeblieft alstublieft astublieft svp pls plz please graag nu now "
-    "even effe hoor ff".split()
+    "even effe hoor ff nou eh ehm euh uh uhm hm hmm well proszę prosze lütfen lutfen "
+    "فضلك".split()
 )
-NEGATION = frozenset("niet geen not dont never nooit".split())
-_WORD = re.compile(r"[a-z0-9]+|\?")
+NEGATION = frozenset(
+    "niet geen nooit not dont never no nie bez değil degil yok hic hiç لا ليس ما مش".split()
+)
+# Words that make an answer uncertain: "bijna verlopen", "mijn moeder is overleden",
+# and putting it off: "ja ff kijken".
+DOUBT = frozenset(
+    "bijna overleden dood vroeger kijken checken nakijken moment almost nearly died check "
+    "later prawie zmarl sprawdze neredeyse oldu bakayim تقريبا توفي".split()
+)
+# Words that set one part of a reply against another: "ja, maar hij is bijna verlopen".
+CONTRAST = frozenset("maar alleen behalve but except ale ama fakat لكن بس".split())
+# Words that may come with an option's number: "optie 2", "nr 2".
+NUMBER_WORDS = frozenset(
+    "optie nr nummer keuze antwoord option number no opcja numer secenek رقم".split()
+)
+_WORD = re.compile(r"[^\W_]+|\?")
 MAX_WORDS_FOR_KEYWORD = 3
+BARE_SLACK = 1  # other words a bare "ja"/"nee" may come with and still be sure
+CONTENT_SLACK = 5  # other words a specific phrase may come with and still be sure
 
 
 def words(text: str) -> list[str]:
-    """Lower-case, accent-free word tokens; answer emoji become words."""
+    """Lower-case, accent-free word tokens in any script; answer emoji become words."""
     for emoji, word in _EMOJI_WORDS.items():
         if emoji in text:
             text = text.replace(emoji, word)
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_FOLD))
     plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return _WORD.findall(plain)
+    return [_ascii_digits(t) for t in _WORD.findall(plain)]
+
+
+def _ascii_digits(token: str) -> str:
+    """`٣` (Arabic-Indic three) and `3` are the same answer."""
+    if token.isdigit() and not token.isascii():
+        return "".join(str(unicodedata.digit(c)) for c in token)
+    return token
 
 
 def squeeze(word: str) -> str:
@@ -81,15 +131,34 @@ def _one_edit_apart(a: str, b: str, substitutions: bool) -> bool:
     return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
 
 
+def similar(typed: str, wanted: str) -> bool:
+    """Whether a typed word is a phrase word with a typo, strictly enough for answers.
+
+    Equal after squeezing; a swap of two letters from 4 letters on; one edit (rapidfuzz
+    OSA distance) from 5 letters on; two from 9. `helpt` is therefore not `help`.
+    """
+    a, b = squeeze(typed), squeeze(wanted)
+    if a == b:
+        return True
+    shortest = min(len(a), len(b))
+    if shortest < 4 or a.isdigit() or b.isdigit():
+        return False
+    if shortest == 4:
+        return len(a) == len(b) and _one_edit_apart(a, b, substitutions=False)
+    budget = 2 if shortest >= 9 else 1
+    return OSA.distance(a, b, score_cutoff=budget) <= budget
+
+
 def meaningful(tokens: Sequence[str]) -> list[str]:
     return [t for t in tokens if t not in FILLER]
 
 
 def match_keyword(text: str, keywords: Mapping[str, Iterable[str]]) -> str | None:
-    """The global keyword a short message asks for: `Stop!`, `stop aub`, `HELP me`.
+    """The global keyword a message is (nearly) only: `Stop!`, `stop aub`, `HELP me`.
 
     Only messages of at most three meaningful words count, the keyword must be the
-    first or last of them, and a negation (`niet stoppen`) cancels it.
+    first or last of them, and a negation (`niet stoppen`) cancels it. A typo (`Stpo`)
+    counts only when the keyword is the whole message: `mn moeder helpt` is no HELP.
     """
     tokens = meaningful(words(text))
     tokens = [t for t in tokens if t != "?"] or tokens  # "hallo?" is no cry for help; "?" is
@@ -99,50 +168,153 @@ def match_keyword(text: str, keywords: Mapping[str, Iterable[str]]) -> str | Non
     for name, forms in keywords.items():
         if ends & set(forms):
             return name  # the common case: an exact keyword, checked without edit distance
+    if len(tokens) != 1:
+        return None
     for name, forms in keywords.items():
-        for form in forms:
-            if any(near(end, form, substitutions=False) for end in ends):
-                return name
+        if any(near(tokens[0], form, substitutions=False) for form in forms):
+            return name
     return None
 
 
-def match_choice(text: str, options: Sequence[Iterable[str]]) -> int | None:
-    """Index of the one option a reply means, or None when unclear.
+@dataclass(frozen=True)
+class Vocabulary:
+    """The phrases that select one option: `sure` ones decide, `maybe` ones only suggest."""
 
-    `options[i]` holds the phrases that mean option i (its label and synonyms). A
-    reply means option i when it is its number (`2`, `2.`, `optie 2`), or when it
-    starts with one of its phrases (`ja`, `JA!`, `jaa graag`, `👍`).
+    sure: tuple[str, ...]
+    maybe: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Understanding:
+    """What a reply means for a question with options.
+
+    `option` is set when the reply clearly means that option. Otherwise `candidates`
+    lists the options it may mean (empty: none at all); the engine asks back.
     """
-    tokens = meaningful(words(text))
+
+    option: int | None = None
+    candidates: tuple[int, ...] = ()
+
+    @property
+    def unclear(self) -> bool:
+        return self.option is None and not self.candidates
+
+
+NOTHING = Understanding()
+
+
+@dataclass(frozen=True)
+class _Hit:
+    option: int
+    start: int
+    end: int
+    bare: bool  # only answer words such as "ja", "nee", "ok"
+    maybe: bool
+
+    def inside(self, other: _Hit) -> bool:
+        return (
+            other.start <= self.start
+            and self.end <= other.end
+            and (other.end - other.start) > (self.end - self.start)
+        )
+
+
+def understand(
+    text: str, options: Sequence[Vocabulary], answer_words: Collection[str] = ()
+) -> Understanding:
+    """Read a reply against the options of a question, with a confidence.
+
+    A number picks its option. Otherwise every phrase of every option is looked for
+    in the reply (typos allowed, see `similar`); a phrase inside a longer one found
+    does not count (`geen schulden` hides `schulden`). Specific phrases outweigh bare
+    answer words (`nee, ik heb geen schulden`; `nee, dit is zijn moeder`). The reply
+    is certain when one option explains every specific phrase found (or, without
+    those, every answer word), no negation or doubt (`bijna`, `overleden`) is left
+    over, no `maar` sets an answer word against it, it is not a question, and not much
+    else was said; a reply that fits several options gives them as candidates.
+    """
+    raw = meaningful(words(text))
+    asking = "?" in raw
+    tokens = [t for t in raw if t != "?"]
     if not tokens:
-        return None
+        return NOTHING
+    numbered = _numbered(tokens, len(options))
+    if numbered is not None:
+        return numbered
+    hits = _outermost(_hits(tokens, options, frozenset(answer_words)))
+    content = [h for h in hits if not h.bare]
+    decisive = content or hits
+    if not decisive:
+        return NOTHING
+    spans: dict[tuple[int, int], set[int]] = {}
+    for hit in decisive:
+        spans.setdefault((hit.start, hit.end), set()).add(hit.option)
+    common = set.intersection(*spans.values())
+    if len(common) != 1:
+        return Understanding(None, tuple(sorted(common or set.union(*spans.values()))))
+    (option,) = common
+    covered = {i for h in hits for i in range(h.start, h.end)}
+    rest = set(t for i, t in enumerate(tokens) if i not in covered)
+    maybe = all(h.maybe for h in decisive if h.option == option)
+    slack = CONTENT_SLACK if content else BARE_SLACK
+    against = CONTRAST & rest and _bare_against(hits, option)
+    doubtful = maybe or asking or against or (NEGATION | DOUBT) & rest or len(rest) > slack
+    return Understanding(None, (option,)) if doubtful else Understanding(option)
+
+
+def _bare_against(hits: Sequence[_Hit], option: int) -> bool:
+    """Whether an answer word in the reply points away from `option` ("ja, maar ...")."""
+    spans: dict[tuple[int, int], set[int]] = {}
+    for hit in hits:
+        if hit.bare:
+            spans.setdefault((hit.start, hit.end), set()).add(hit.option)
+    return any(option not in options for options in spans.values())
+
+
+def _numbered(tokens: Sequence[str], count: int) -> Understanding | None:
+    """`2`, `2.`, `optie 2`, `nr 2`: the option with that number (None: no number reply).
+
+    `ja 2` is no number reply: it may mean "yes, two children"."""
     numbers = [t for t in tokens if t.isdigit()]
-    if len(numbers) == 1 and len(tokens) <= 2:
-        n = int(numbers[0])
-        return n - 1 if 1 <= n <= len(options) else None
-    hits = {i: n for i, phrases in enumerate(options) if (n := _matched_prefix(tokens, phrases))}
-    if len(hits) != 1:
+    others = [t for t in tokens if not t.isdigit()]
+    if len(numbers) != 1 or len(others) > 1 or not set(others) <= NUMBER_WORDS:
         return None
-    ((index, length),) = hits.items()
-    rest = set(tokens[length:])
-    if any(rest & _single_words(p) for i, p in enumerate(options) if i != index):
-        return None  # both "ja" and "nee": ask again rather than guess
-    return index
+    n = int(numbers[0])
+    return Understanding(n - 1) if 1 <= n <= count else NOTHING
 
 
-def _single_words(phrases: Iterable[str]) -> set[str]:
-    return {w[0] for w in map(words, phrases) if len(w) == 1 and not w[0].isdigit()}
+def _hits(
+    tokens: Sequence[str], options: Sequence[Vocabulary], answer_words: frozenset[str]
+) -> list[_Hit]:
+    found = []
+    for index, vocabulary in enumerate(options):
+        for phrases, maybe in ((vocabulary.sure, False), (vocabulary.maybe, True)):
+            for phrase in phrases:
+                wanted = [squeeze(w) for w in words(phrase)]
+                if not wanted or any(w.isdigit() for w in wanted):
+                    continue
+                bare = all(w in answer_words for w in wanted)
+                for start in _occurrences(tokens, wanted):
+                    found.append(_Hit(index, start, start + len(wanted), bare, maybe))
+    return found
 
 
-def _matched_prefix(tokens: Sequence[str], phrases: Iterable[str]) -> int:
-    """Length of the longest phrase the reply starts with (0: none)."""
-    best = 0
-    for phrase in phrases:
-        wanted = words(phrase)
-        if not wanted or len(wanted) > len(tokens):
-            continue
-        if len(tokens) > len(wanted) + 2:
-            continue  # a long sentence that merely starts with "ja" is not an answer
-        if all(near(t, w) for t, w in zip(tokens, wanted, strict=False)):
-            best = max(best, len(wanted))
-    return best
+def _occurrences(tokens: Sequence[str], wanted: Sequence[str]) -> Iterable[int]:
+    for start in range(len(tokens) - len(wanted) + 1):
+        if all(similar(tokens[start + i], w) for i, w in enumerate(wanted)):
+            yield start
+
+
+def _outermost(hits: list[_Hit]) -> list[_Hit]:
+    return [h for h in hits if not any(h.inside(other) for other in hits)]
+
+
+def match_choice(
+    text: str, options: Sequence[Iterable[str]], answer_words: Collection[str] = ()
+) -> int | None:
+    """Index of the one option a reply clearly means, or None when unclear.
+
+    `options[i]` holds the phrases that mean option i (its label and synonyms).
+    """
+    vocabularies = [Vocabulary(tuple(phrases)) for phrases in options]
+    return understand(text, vocabularies, answer_words).option

@@ -12,7 +12,14 @@ from jinja2 import StrictUndefined, Template, TemplateError, pass_context
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
-PATTERNS = {"nl": "EEEE d MMMM 'om' HH:mm", "en": "EEEE d MMMM 'at' HH:mm"}
+PATTERNS = {
+    "nl": "EEEE d MMMM 'om' HH:mm",
+    "en": "EEEE d MMMM 'at' HH:mm",
+    "pl": "EEEE d MMMM 'o' HH:mm",
+    "tr": "d MMMM EEEE, HH:mm",
+    "ar": "EEEE d MMMM، HH:mm",
+}
+DATE_PATTERNS = {"tr": "d MMMM EEEE"}  # `date` filter default where EEEE d MMMM reads wrong
 MAX_OUTPUT_CHARS = 1600  # ten SMS segments; no bot message needs more
 MAX_SEQUENCE = 200  # bounds range() and string/list repetition inside templates
 
@@ -29,8 +36,11 @@ def _limited_range(*args: int) -> range:
 
 
 @pass_context
-def _date(context: Any, value: dt.date, pattern: str = "EEEE d MMMM") -> str:
-    return format_date(value, pattern, locale=context.get("language", "nl"))
+def _date(context: Any, value: dt.date, pattern: str | None = None) -> str:
+    language = context.get("language", "nl")
+    return format_date(
+        value, pattern or DATE_PATTERNS.get(language, "EEEE d MMMM"), locale=language
+    )
 
 
 @pass_context

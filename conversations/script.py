@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 from jinja2 import Template, TemplateSyntaxError
 
-from conversations.matching import phrase_key
+from conversations.matching import Vocabulary, phrase_key, words
 from conversations.render import compile_text
 
 CONDITIONS = ("identity", "housing", "income", "debts", "care", "network", "children")
@@ -63,6 +63,42 @@ REQUIRED_TEXTS = (
     "appointment_reminder",
     "appointment_set",
 )
+# Texts newer than the first scripts: a script without them still runs (see FALLBACK_TEXTS),
+# the validator asks for them.
+NEWER_TEXTS = (
+    "ask_back",
+    "ask_back_many",
+    "ask_back_free",
+    "ask_back_no",
+    "confirm_yes",
+    "confirm_no",
+    "human_again",
+    "postponement_pending",
+    "idle",
+    "appointment_kept",
+    "language_switched",
+)
+# What the engine says when an older script lacks a newer text.
+FALLBACK_TEXTS = {
+    "ask_back": "reask",
+    "ask_back_many": "reask",
+    "ask_back_free": "reask",
+    "ask_back_no": "welcome_back",
+    "human_again": "human",
+    "idle": "finished",
+    "appointment_kept": "no_appointment",
+}
+# What the engine says when an older script lacks a newer text that has no older kin.
+BUILTIN_TEXTS = {
+    "confirm_yes": {"nl": "Ja", "en": "Yes"},
+    "confirm_no": {"nl": "Nee", "en": "No"},
+    "postponement_pending": {
+        "nl": "U heeft al om uitstel gevraagd. Een medewerker neemt contact met u op.",
+        "en": "You have already asked to postpone. Someone will contact you.",
+    },
+}
+ANSWER_SETS = ("yes", "no", "ack")  # synonym sets of bare answer words ("ja", "nee", "ok")
+SIDE_TOPICS = ("who", "why", "real", "cjib", "call", "data", "scared")
 RESUME = "@resume"  # a `next` that returns to where a keyword detour started
 
 
@@ -89,11 +125,16 @@ class ScriptError(ValueError):
 
 @dataclass(frozen=True)
 class Text:
-    """One message in every language of the script, as source and compiled template."""
+    """One message in every language of the script, as source and compiled template.
+
+    In YAML a language's text is a string (reviewed) or `{draft: "..."}`: a translation
+    nobody has reviewed yet (machine-made or new). Drafts are used, and listed for review.
+    """
 
     sources: dict[str, str]
     templates: dict[str, Template] = field(compare=False, repr=False)
     errors: dict[str, str] = field(default_factory=dict, compare=False)
+    drafts: frozenset[str] = frozenset()  # languages whose text awaits review
 
     @classmethod
     def parse(cls, raw: Any) -> Text:
@@ -101,20 +142,44 @@ class Text:
             raw = {"*": raw}
         if not isinstance(raw, dict):
             raise ScriptError(f"a text must be a mapping of language to text, not {raw!r}")
-        sources = {str(k): str(v) for k, v in raw.items()}
+        sources, drafts = {}, set()
+        for lang, value in raw.items():
+            sources[str(lang)], draft = _source(lang, value)
+            if draft:
+                drafts.add(str(lang))
         templates, errors = {}, {}
         for lang, source in sources.items():
             try:
                 templates[lang] = compile_text(source)
             except TemplateSyntaxError as exc:
                 errors[lang] = f"line {exc.lineno}: {exc.message}"
-        return cls(sources, templates, errors)
+        return cls(sources, templates, errors, frozenset(drafts))
 
     def template(self, language: str, fallback: str) -> Template:
         for lang in (language, fallback, "*"):
             if lang in self.templates:
                 return self.templates[lang]
         raise KeyError(language)
+
+
+def _source(lang: Any, value: Any) -> tuple[str, bool]:
+    """A language's text and whether it is a draft: `"..."`, `{draft: ...}`, `{reviewed: ...}`."""
+    if isinstance(value, dict):
+        if set(value) == {"draft"}:
+            return str(value["draft"]), True
+        if set(value) == {"reviewed"}:
+            return str(value["reviewed"]), False
+        raise ScriptError(f"text in {lang!r}: a string, {{draft: ...}} or {{reviewed: ...}}")
+    return str(value), False
+
+
+@dataclass(frozen=True)
+class SideQuestion:
+    """A question people ask instead of answering ("wie ben jij?"), answered from the script."""
+
+    topic: str
+    match: tuple[str, ...]
+    say: Text
 
 
 @dataclass(frozen=True)
@@ -128,6 +193,8 @@ class Choice:
     alert: str | None = None  # escalation reason raised at once
     opt_out: bool = False
     return_to: str | None = None  # after the next condition is answered, go here
+    maybe: tuple[str, ...] = ()  # phrases that suggest this choice but never decide it
+    means: Text | None = None  # what choosing it means, for "Bedoelt u: ...?"
 
 
 @dataclass(frozen=True)
@@ -140,7 +207,7 @@ class Step:
     condition: str | None = None
     purpose: str | None = None
     fallback: str | None = None
-    free_text: str | None = None  # choice a long unmatched reply counts as
+    wake: str | None = None  # for an end step: where a later message is read
     booked: str | None = None  # for a booking step: next step after a booking
     none_fit: str | None = None  # for a booking step: next step when no time fits
     escalate: str | None = None  # for a text step: raise this escalation with the text
@@ -178,6 +245,7 @@ class Script:
     timeout_working_days: int | None = None  # default for waiting steps; 0 = none
     keyword_steps: dict[str, str] = field(default_factory=dict)  # postpone -> its first step
     mode_labels: dict[str, Text] = field(default_factory=dict)
+    side_questions: dict[str, SideQuestion] = field(default_factory=dict)
     source: str = field(default="", compare=False, repr=False)
 
     def __repr__(self) -> str:
@@ -189,10 +257,41 @@ class Script:
 
     def phrases(self, choice: Choice) -> list[str]:
         """Every phrase that selects a choice: its labels and expanded synonyms."""
-        out = list(choice.label.sources.values())
-        for m in choice.match:
+        return [*choice.label.sources.values(), *self.expand(choice.match)]
+
+    def expand(self, match: tuple[str, ...]) -> list[str]:
+        """Phrases with `@set` replaced by that synonym set."""
+        out: list[str] = []
+        for m in match:
             out.extend(self.synonyms.get(m.removeprefix("@"), ()) if m.startswith("@") else (m,))
         return out
+
+    def vocabulary(self, choice: Choice) -> Vocabulary:
+        """What a reply may say to mean this choice; labels with a variable are left out."""
+        labels = [s for s in choice.label.sources.values() if "{" not in s]
+        return Vocabulary(
+            tuple([*labels, *self.expand(choice.match)]), tuple(self.expand(choice.maybe))
+        )
+
+    @cached_property
+    def answer_words(self) -> frozenset[str]:
+        """Bare answer words ("ja", "nee", "ok", "tak", "evet"): weaker than specific phrases."""
+        found = set()
+        for name in ANSWER_SETS:
+            for phrase in self.synonyms.get(name, ()):
+                found.update(phrase_key(w) for w in words(phrase))
+        return frozenset(found)
+
+    def text(self, key: str) -> Text:
+        """A fixed text; an older script without a newer text gets its nearest older one."""
+        found = self.texts.get(key)
+        if found is None and key in FALLBACK_TEXTS:
+            found = self.texts.get(FALLBACK_TEXTS[key])
+        if found is None and key in BUILTIN_TEXTS:
+            found = Text.parse(BUILTIN_TEXTS[key])
+        if found is None:
+            raise KeyError(f"script {self.id} has no text {key!r}")
+        return found
 
     @cached_property
     def near_booking(self) -> frozenset[str]:
@@ -267,6 +366,12 @@ def _build(raw: dict[str, Any], source: str) -> Script:
         timeout_working_days=(raw.get("timeout") or {}).get("working_days"),
         keyword_steps={str(k): str(v) for k, v in (raw.get("keyword_steps") or {}).items()},
         mode_labels={k: Text.parse(v) for k, v in (raw.get("modes") or {}).items()},
+        side_questions={
+            str(topic): SideQuestion(
+                str(topic), tuple(map(str, body["match"])), Text.parse(body["say"])
+            )
+            for topic, body in (raw.get("side_questions") or {}).items()
+        },
         source=source,
     )
 
@@ -284,7 +389,7 @@ def _step(sid: str, body: dict[str, Any]) -> Step:
         condition=body.get("condition"),
         purpose=body.get("consent"),
         fallback=body.get("fallback"),
-        free_text=body.get("free_text"),
+        wake=body.get("wake"),
         status=body.get("status"),
         timeout_working_days=timeout.get("working_days"),
         booked=booking.get("booked"),
@@ -304,6 +409,8 @@ def _choice(raw: dict[str, Any]) -> Choice:
         alert=raw.get("alert"),
         opt_out=bool(raw.get("opt_out", False)),
         return_to=raw.get("return_to"),
+        maybe=tuple(map(str, raw.get("maybe") or ())),
+        means=Text.parse(raw["means"]) if "means" in raw else None,
     )
 
 

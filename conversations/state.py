@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 MAX_NOTE_CHARS = 2000
@@ -53,6 +53,7 @@ class Facts:
     organisation_address: str = ""
     prison: str = ""
     offers: tuple[Offer, ...] = ()  # free appointment times, earliest first
+    organisation_website: str = ""  # where people can check the public phone number
 
 
 @dataclass(frozen=True)
@@ -71,13 +72,22 @@ class State:
     offer_page: int = 0
     appointment: dict[str, Any] | None = None
     resume: str | None = None  # where a keyword detour (postponement) comes back to
+    # An ask-back waiting for its answer: {"step", "choices": [ids], "note": str | None}.
+    pending: dict[str, Any] | None = None
+    completed: bool = False  # the intake was finished (a step with status `completed`)
+    ended: str | None = None  # the end step the conversation stopped at
+    escalated: dict[str, str] = field(default_factory=dict)  # open reason -> ISO time raised
+    raised: dict[str, str] = field(default_factory=dict)  # condition -> reason its answer raised
+    moving: bool = False  # VERZET: choosing a new time while the booked one stands
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True)
 
     @classmethod
     def from_json(cls, raw: str) -> State:
-        return cls(**json.loads(raw))
+        """Tolerant of states saved by older versions (missing fields take defaults)."""
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in json.loads(raw).items() if k in known})
 
     def evolve(self, **changes: Any) -> State:
         return replace(self, **changes)
@@ -124,6 +134,19 @@ class Escalated:
 
 
 @dataclass(frozen=True)
+class EscalationCorrected:
+    """The person changed the answer that raised an open escalation (e.g. the kind-check).
+
+    The I/O side updates that escalation's alert: tells the contact person what the
+    answer is now (`status`, for `condition`) and that the first alert no longer holds.
+    """
+
+    reason: str
+    condition: str
+    status: str
+
+
+@dataclass(frozen=True)
 class LanguageChanged:
     language: str
 
@@ -151,6 +174,7 @@ Effect = (
     | OptedOut
     | OptedIn
     | Escalated
+    | EscalationCorrected
     | LanguageChanged
     | TimerStarted
     | AppointmentBooked

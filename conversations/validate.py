@@ -15,6 +15,7 @@ from conversations.script import (
     CASE_STATUSES,
     CONDITIONS,
     KEYWORDS,
+    NEWER_TEXTS,
     PURPOSES,
     REQUIRED_TEXTS,
     RESUME,
@@ -25,11 +26,24 @@ from conversations.script import (
 from conversations.segments import count_segments
 from conversations.state import Facts, Offer, State
 
-MAX_SEGMENTS = 2
-# Words that must never stand in a message's first line: a lock screen shows it.
+MAX_SEGMENTS = 2  # GSM-7: more is warned
+MAX_UCS2_SEGMENTS = 3  # Arabic, Polish, Turkish need UCS-2 (70 characters a segment)
+UCS2_LANGUAGES = frozenset({"ar", "pl", "tr"})  # their letters are not in GSM-7
+LOCK_SCREEN_LINES = 2
+LOCK_SCREEN_CHARS = 100
+# Words that must never show on a lock screen: justice, prison, probation, reporting.
 REVEALING = re.compile(
-    r"gevangenis|detentie|gedetineerd|celstraf|straf|penitentiair|\bPI\b|bajes|"
-    r"prison|jail|detention|sentence|inmate|custody",
+    r"gevangenis|detentie|gedetineerd|celstraf|straf|penitentiair|\bPI\b|bajes|justitie|"
+    r"reclassering|veroordeel|vonnis|rechter|\bcel\b|zelfmeld|\bmelden\b|"
+    r"prison|jail|detention|sentence|inmate|custody|probation|convict|court|\breport\b|"
+    r"więzie|wiezie|areszt|wyrok|kurator|zgłosić|zglosic|"
+    r"cezaevi|hapis|ceza|tutuklu|mahkum|denetimli|teslim ol|"
+    r"سجن|حبس|عقوب|احتجاز|محكوم|مراقبة السلوك|تسلم نفسك",
+    re.IGNORECASE,
+)
+# A sender name is the first thing on a lock screen: these hint at justice.
+JUSTICE_HINTS = re.compile(
+    REVEALING.pattern + r"|\bDJI\b|\bCJIB\b|\bOM\b|veiligheidshuis|politie|police|\bZVH\b",
     re.IGNORECASE,
 )
 SAMPLE_FACTS = Facts(
@@ -47,6 +61,10 @@ SAMPLE_OFFER = Offer(
     1, dt.datetime(2027, 1, 5, 9, 30, tzinfo=dt.UTC), 45, "visit", "Stadskantoor, Laagste Dijk 12"
 )
 SAMPLE_FACTS = replace(SAMPLE_FACTS, offers=(SAMPLE_OFFER,) * 3)
+# Short values bring a message's words closest to the start: the lock-screen check uses them.
+SHORT_FACTS = replace(
+    SAMPLE_FACTS, first_name="Sam", organisation="Venlo", sender="Venlo", organisation_phone=""
+)
 
 
 @dataclass(frozen=True)
@@ -94,10 +112,10 @@ def _references(script: Script) -> Iterator[Finding]:
         ids = [c.id for c in step.choices]
         if len(ids) != len(set(ids)):
             yield _err(where, "two choices share an id")
-        for attr in ("fallback", "free_text"):
-            value = getattr(step, attr)
-            if value is not None and value not in ids:
-                yield _err(where, f"{attr} names no choice of this step: {value!r}")
+        if step.fallback is not None and step.fallback not in ids:
+            yield _err(where, f"fallback names no choice of this step: {step.fallback!r}")
+        if step.wake is not None and step.kind != "say":
+            yield _err(where, "only a step that ends the conversation can have `wake`")
         if step.kind == "booking" and step.none_fit is None:
             yield _err(where, "a booking step needs `none_fit`: where to go when no time fits")
         if step.kind == "choice" and step.fallback is None:
@@ -107,7 +125,7 @@ def _references(script: Script) -> Iterator[Finding]:
 
 
 def _targets(step) -> list[str]:
-    out = [step.next, step.text_next, step.booked, step.none_fit]
+    out = [step.next, step.text_next, step.booked, step.none_fit, step.wake]
     for c in step.choices:
         out += [c.next, c.return_to]
     return [t for t in out if t is not None and t != RESUME]
@@ -161,14 +179,25 @@ def _all_texts(script: Script) -> Iterator[tuple[str, Text]]:
             yield f"steps.{step.id}.say", step.say
         for c in step.choices:
             yield f"steps.{step.id}.choices.{c.id}.label", c.label
+            if c.means is not None:
+                yield f"steps.{step.id}.choices.{c.id}.means", c.means
     for key, text in {**script.condition_labels, **script.status_labels}.items():
         yield f"labels.{key}", text
+    for key, text in script.mode_labels.items():
+        yield f"modes.{key}", text
+    for topic, side in script.side_questions.items():
+        yield f"side_questions.{topic}.say", side.say
 
 
 def _texts(script: Script) -> Iterator[Finding]:
     for key in REQUIRED_TEXTS:
         if key not in script.texts:
             yield _err(f"texts.{key}", "missing")
+    for key in NEWER_TEXTS:
+        if key not in script.texts:
+            yield Finding(
+                "warning", f"texts.{key}", "missing: the engine falls back to an older text"
+            )
     for where, text in _all_texts(script):
         if "*" not in text.sources:
             for lang in script.languages:
@@ -206,30 +235,60 @@ def _vocabulary(script: Script) -> Iterator[Finding]:
         for c in step.choices:
             if c.record is not None and c.record not in STATUSES:
                 yield _err(f"{where}.choices.{c.id}", f"unknown answer status {c.record!r}")
-            for m in c.match:
+            for m in (*c.match, *c.maybe):
                 if m.startswith("@") and m[1:] not in script.synonyms:
                     yield _err(f"{where}.choices.{c.id}", f"unknown synonym set {m!r}")
+    for topic, side in script.side_questions.items():
+        if not side.match:
+            yield _err(f"side_questions.{topic}", "needs `match`: what people write to ask it")
 
 
 def _rendered(script: Script) -> Iterator[Finding]:
-    """Render every message with long sample values: neutral first line, SMS segments."""
+    """Render every message: a neutral lock screen (short sample values), SMS segments
+    (long sample values)."""
     for lang in script.languages:
+        for where, message in sample_messages(script, lang, SHORT_FACTS):
+            if not message.startswith("\x00") and (hit := REVEALING.search(lock_screen(message))):
+                yield _err(
+                    where, f"the lock screen (first two lines) reveals too much: {hit.group()!r}"
+                )
         for where, message in sample_messages(script, lang):
             if message.startswith("\x00"):
                 yield _err(where, f"does not render: {message[1:]}")
                 continue
-            first_line = message.split("\n", 1)[0]
-            if hit := REVEALING.search(first_line):
-                yield _err(where, f"first line reveals too much on a lock screen: {hit.group()!r}")
-            seg = count_segments(message)
-            if seg.encoding == "UCS-2":
-                yield Finding(
-                    "warning",
-                    where,
-                    f"needs UCS-2 because of {seg.non_gsm!r}: {seg.count} SMS segment(s)",
-                )
-            if seg.count > MAX_SEGMENTS:
-                yield Finding("warning", where, f"{seg.count} SMS segments ({seg.encoding})")
+            yield from _segments(where, lang, message)
+
+
+def _segments(where: str, lang: str, message: str) -> Iterator[Finding]:
+    seg = count_segments(message)
+    if seg.encoding == "UCS-2" and lang not in UCS2_LANGUAGES:
+        yield Finding(
+            "warning", where, f"needs UCS-2 because of {seg.non_gsm!r}: {seg.count} SMS segment(s)"
+        )
+    if seg.encoding == "UCS-2" and seg.count > MAX_UCS2_SEGMENTS:
+        yield _err(
+            where,
+            f"{seg.count} SMS segments in UCS-2 (at most {MAX_UCS2_SEGMENTS}, "
+            f"{MAX_UCS2_SEGMENTS * 67} characters): shorten it or split it into two messages",
+        )
+    elif seg.encoding == "GSM-7" and seg.count > MAX_SEGMENTS:
+        yield Finding("warning", where, f"{seg.count} SMS segments ({seg.encoding})")
+
+
+def lock_screen(message: str) -> str:
+    """What a phone shows of a message before it is opened: two lines, about 100 characters."""
+    lines = message.split("\n")[:LOCK_SCREEN_LINES]
+    return "\n".join(lines)[:LOCK_SCREEN_CHARS]
+
+
+def sender_warnings(sender: str) -> list[str]:
+    """Warnings for an organisation's sender name: it heads every message on a lock screen."""
+    found = dict.fromkeys(m.group() for m in JUSTICE_HINTS.finditer(sender))
+    return [
+        f"the sender name {sender!r} hints at justice ({word!r}) on a lock screen; "
+        "prefer a neutral name, such as the municipality's"
+        for word in found
+    ]
 
 
 def sample_messages(
@@ -239,6 +298,7 @@ def sample_messages(
     state = State(step=None, language=lang, appointment=SAMPLE_OFFER.to_dict())
     variables = template_variables(script, facts, SAMPLE_NOW, state)
     variables["offer"] = variables["appointment"]
+    variables["meaning"] = "uw schulden zijn geregeld"
     for step in script.steps.values():
         where = f"steps.{step.id}.{lang}"
         try:

@@ -13,7 +13,7 @@ from pathlib import Path
 from babel.messages.pofile import read_po
 
 DOMAIN = "voorzorg"
-LANGUAGES = ("nl", "en")
+LANGUAGES = ("nl", "en", "pl", "tr", "ar")  # pl, tr, ar: texts for self-reporters only
 _HERE = Path(__file__).parent
 
 

@@ -25,7 +25,7 @@ def test_chatting_as_a_self_reporter(sandbox, page):
     expect(chat).to_contain_text("Dank u, Sam.")
     page.get_by_placeholder("Type a message").fill("👍")
     page.keyboard.press("Enter")
-    expect(chat).to_contain_text("Mogen zij die ook zien?")
+    expect(chat).to_contain_text("Bedoelt u: u mag mijn antwoorden delen")  # 👍 is no consent
     expect(chat.locator(".meta").last).to_contain_text("simulator")
     assert sandbox.query("SELECT status FROM cases WHERE reference = 'ZM-1'") == [("responding",)]
 

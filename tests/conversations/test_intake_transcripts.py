@@ -18,7 +18,7 @@ def test_whole_intake_in_dutch(intake):
         < Mogen wij uw antwoorden delen met Gemeente Venlo?
         < 1 Ja, dat mag
         > jaa
-        < Mogen zij die ook zien?
+        < Mogen ook andere hulpverleners uw antwoorden zien?
         > nee
         < Vraag 1 van 7: uw ID.
         > 1
@@ -132,7 +132,7 @@ def test_changing_your_mind_after_refusing(intake):
         > 1
         < Mogen wij uw antwoorden delen
         > ja
-        < Mogen zij die ook zien?
+        < Mogen ook andere hulpverleners uw antwoorden zien?
     """,
     )
     assert chat.state.consent["share_with_municipality"] is True
@@ -188,7 +188,7 @@ def test_stop_then_start(intake):
         < Welkom terug.
         < Mogen wij uw antwoorden delen
         > ja
-        < Mogen zij die ook zien?
+        < Mogen ook andere hulpverleners uw antwoorden zien?
     """,
     )
 
@@ -236,7 +236,8 @@ def test_kind_check_help_alerts_at_once(intake):
     assert chat.state.answers["children"] == {"status": "help", "note": "mijn dochter van 6"}
 
 
-def test_kind_check_free_text_counts_as_help(intake):
+def test_kind_check_free_text_is_asked_back_not_taken_as_help(intake):
+    """Free words at the kind-check say who, not whether help is needed: ask, keep them."""
     chat = Conversation(intake)
     for text in ("ja", "ja", "ja", "1", "1", "1", "1", "1", "1"):
         chat.send(text)
@@ -244,10 +245,17 @@ def test_kind_check_free_text_counts_as_help(intake):
         chat,
         """
         > ik heb twee kinderen van 3 en 5
+        < Wat bedoelt u? Kies een nummer.
+        < 1 Ja, en dat is geregeld
+        < 2 Ja, ik wil hulp
+        > 2
         < Dit geven wij door
     """,
     )
-    assert chat.state.answers["children"]["status"] == "help"
+    assert chat.state.answers["children"] == {
+        "status": "help",
+        "note": "ik heb twee kinderen van 3 en 5",
+    }
     assert [e for e in chat.effects if isinstance(e, Escalated)] == [Escalated("kind_check")]
 
 
@@ -262,7 +270,7 @@ def test_correcting_the_summary(intake):
         > nee
         < Wat wilt u veranderen?
         > 4
-        < Vraag 4 van 7: schulden.
+        < Vraag 4 van 7: geld.
         > 2
         < Wilt u er iets over vertellen?
         > CJIB boete van 400 euro
@@ -304,7 +312,7 @@ def test_emoji_answers(intake):
         > 👍🏼
         < Mogen wij uw antwoorden delen
         > ✅
-        < Mogen zij die ook zien?
+        < Mogen ook andere hulpverleners uw antwoorden zien?
         > 👎
         < Vraag 1 van 7
     """,

@@ -3,7 +3,7 @@
 import pytest
 
 from conversations.script import ScriptError, load_default_scripts, load_script
-from conversations.validate import validate
+from conversations.validate import sender_warnings, validate
 
 
 @pytest.fixture
@@ -63,7 +63,7 @@ def test_unknown_variable(source):
 def test_revealing_first_line(source):
     found = errors_of(source.replace("Eerst een vraag. Bent u", "Over uw straf. Bent u"))
     assert (
-        "error: steps.right_person.nl: first line reveals too much on a lock screen: 'straf'"
+        "error: steps.right_person.nl: the lock screen (first two lines) reveals too much: 'straf'"
         in found
     )
 
@@ -75,7 +75,9 @@ def test_missing_fallback(source):
 
 def test_unknown_synonym_set(source):
     found = errors_of(
-        source.replace('match: ["@yes"]\n        next: why', 'match: ["@yess"]\n        next: why')
+        source.replace(
+            'match: ["@yes", "@ack", "dat ben ik"', 'match: ["@yess", "@ack", "dat ben ik"'
+        )
     )
     assert "error: steps.right_person.choices.yes: unknown synonym set '@yess'" in found
 
@@ -94,3 +96,40 @@ def test_ucs2_and_long_messages_are_warned(source):
 def test_not_yaml_is_a_script_error():
     with pytest.raises(ScriptError, match="not valid YAML"):
         load_script("steps: [unclosed", "broken.yaml")
+
+
+def test_the_second_line_counts_for_the_lock_screen(source):
+    found = errors_of(source.replace("Dit bericht is alleen voor u.", "Over uw detentie."))
+    assert (
+        "error: steps.why.nl: the lock screen (first two lines) reveals too much: 'detentie'"
+        in (found)
+    )
+
+
+def test_the_third_line_is_not_on_the_lock_screen(intake):
+    """`why` says "zich melden" on its third line: allowed."""
+    assert "zich melden" in intake.steps["why"].say.sources["nl"].split("\n")[2]
+    assert not [f for f in validate(intake) if f.level == "error"]
+
+
+def test_lock_screen_words_in_other_languages(source):
+    found = errors_of(source.replace("Najpierw pytanie.", "Pytanie o więzienie."))
+    assert any("steps.right_person.pl: the lock screen" in f for f in found)
+
+
+def test_arabic_longer_than_three_segments_is_an_error(source):
+    long = "نحن نساعدك. " * 25
+    found = errors_of(source.replace('ar: {draft: "أولا سؤال.', f'ar: {{draft: "{long}'))
+    assert any(f.startswith("error: steps.right_person.ar:") and "UCS-2" in f for f in found)
+
+
+def test_sender_name_that_hints_at_justice_is_warned():
+    assert sender_warnings("Gemeente Venlo") == []
+    assert sender_warnings("Reclassering Limburg")
+    assert sender_warnings("Zorg- en Veiligheidshuis")
+    assert "'DJI'" in sender_warnings("DJI Roermond")[0]
+
+
+def test_wake_must_point_at_a_step(source):
+    found = errors_of(source.replace("wake: talk_first", "wake: talk_frist"))
+    assert "error: steps.waiting: unknown step 'talk_frist'" in found
