@@ -2,6 +2,8 @@
 
     .venv/bin/python bench/scheduler.py [--cases 100000] [--sending 5000]
 
+(a quick check: --cases 2000 --sending 500)
+
 Imports the cohort through the real import path (every case gets its outreach and purge
 events), then times one tick when nothing is due, and one tick in which `--sending`
 outreach events are due (two messages each: 10,000 messages into the outbox). Memory is
@@ -26,12 +28,22 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bot.config import load_settings
 from bot.outreach import timeline
 from bot.outreach.cohort import import_cohort
+from bot.outreach.importing import parse_organisations
 from bot.outreach.scheduler import tick
-from bot.runtime import open_runtime
-from tests.world import World
+from bot.runtime import Runtime, open_runtime
+from storage.organisations import save_organisation
 
+ROOT = Path(__file__).resolve().parent.parent
 AMS = ZoneInfo("Europe/Amsterdam")
 MONDAY = dt.datetime(2026, 12, 14, 9, 0, tzinfo=AMS)
+
+
+async def load_organisations(rt: Runtime) -> None:
+    """The example organisations (Venlo and its neighbours), as `voorzorg org load` does."""
+    data = (ROOT / "examples" / "organisations.yaml").read_bytes()
+    async with rt.db.transaction() as tx:
+        for _, org in parse_organisations(data, {}).items:
+            await save_organisation(tx, org, "2026-01-01T00:00:00+00:00")
 
 
 def rows(start: int, count: int) -> bytes:
@@ -57,7 +69,7 @@ async def main(cases: int, sending: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         settings = load_settings(db=f"{tmp}/v.db", environ={"VOORZORG_SECRET_KEY": "x" * 40})
         async with open_runtime(settings) as rt:
-            await World(rt).load_organisations()
+            await load_organisations(rt)
             started = time.perf_counter()
             await import_cohort(rt, rows(0, sending), MONDAY.astimezone(dt.UTC))
             await import_cohort(
