@@ -146,8 +146,8 @@ class Voorzorg(_Child):
             TWILIO_FROM=TWILIO_FROM,
             TWILIO_API_URL=twilio_url,
             VOORZORG_SMS_PER_SECOND="100000",
-            **env,
         )
+        self.env.update(env)
 
     def cli(self, *args: str) -> str:
         done = subprocess.run(
@@ -182,6 +182,9 @@ class Voorzorg(_Child):
 
     def start(self) -> Voorzorg:
         self._spawn([*voorzorg_command(), "serve", "--port", str(self.port)], self.env, "/healthz")
+        if httpx.get(self.url + "/healthz", timeout=5).json().get("sandbox", False):
+            self.stop()
+            raise RuntimeError("serve started as a sandbox: Twilio is not configured")
         return self
 
     def query(self, sql: str, *params) -> list[tuple]:
