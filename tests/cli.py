@@ -98,7 +98,7 @@ def prepare(db: Path, steps: tuple[Step, ...], env: dict | None = None) -> None:
     """Run `steps` on a new database at `db`: the first time for real, later as a copy of
     what the first run left in the database's folder (the same commands on an empty
     database give the same data). `db`'s folder must be new."""
-    key = (steps, tuple(sorted((env or {}).items())))
+    key = (steps, tuple(sorted((k, v) for k, v in (env or {}).items() if k.startswith(OURS))))
     db.parent.mkdir(parents=True, exist_ok=True)
     commands = [
         ([_write(db.parent.parent, a) if isinstance(a, File) else a for a in args], stdin)

@@ -15,17 +15,15 @@ import functools
 import signal
 import sqlite3
 import subprocess
-import threading
 import time
 from pathlib import Path
 
 import anyio.from_thread
 import httpx
-import uvicorn
 from anyio.from_thread import BlockingPortal
 from twilio.request_validator import RequestValidator
 
-from bot.channels.fakes import FakeTelegram, FakeTwilio, free_port
+from bot.channels.fakes import FakeTelegram, FakeTwilio, ServerThread, free_port
 from bot.clock import Clock, FakeClock
 from bot.config import load_settings
 from bot.web.app import create_app
@@ -155,8 +153,10 @@ class App(Service):
 
     url = "http://testserver"
 
-    def __init__(self, *args, clock: Clock | None = None, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, *args, clock: Clock | None = None, **env: str):
+        # Unpaced: pacing has a test of its own (test_sender), here it would only wait.
+        env.setdefault("VOORZORG_SMS_PER_SECOND", "1000")
+        super().__init__(*args, **env)
         self.clock = clock or FakeClock(BEFORE_OUTREACH)
 
     def start(self) -> App:
@@ -206,34 +206,19 @@ class Served(App):
     """The app under uvicorn in a thread of this process, for a real browser."""
 
     def __init__(self, *args, **kwargs):
-        self.url = f"http://127.0.0.1:{free_port()}"
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
         super().__init__(*args, **kwargs)
 
     def start(self) -> Served:
-        settings = load_settings(db=str(self.db), environ=self.env)
-        config = uvicorn.Config(
-            create_app(settings, self.clock),
-            host="127.0.0.1",
-            port=int(self.url.rsplit(":", 1)[1]),
-            log_config=None,
-            lifespan="on",
-        )
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + 20
-        while not self._server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("the app did not come up")
-            time.sleep(0.01)
-        self.http = httpx.Client(base_url=self.url, follow_redirects=False)
+        app = create_app(load_settings(db=str(self.db), environ=self.env), self.clock)
+        self._server = ServerThread(app, self.port, log_config=None, lifespan="on").start()
+        self.http = self.session()
         return self
 
     def stop(self) -> None:
         self.close_sessions()
-        self.http.close()
-        self._server.should_exit = True
-        self._thread.join(timeout=20)
+        self._server.stop()  # the service finishes its work and stops
 
     def session(self) -> httpx.Client:
         client = httpx.Client(base_url=self.url, follow_redirects=False)
