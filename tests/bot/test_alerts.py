@@ -7,9 +7,9 @@ from email import message_from_bytes
 import pytest
 from aiosmtpd.controller import Controller
 
-from bot.channels.base import SandboxChannel
 from bot.channels.email import EmailChannel
 from bot.channels.fakes import free_port
+from bot.channels.recording import RecordingChannel
 from bot.clock import FakeClock
 from bot.config import load_settings
 from bot.outreach import alerts
@@ -69,8 +69,12 @@ async def test_an_escalation_is_mailed_without_personal_details(world, smtp):
     now = at(2026, 12, 21, 10).astimezone(dt.UTC)
     async with rt.db.transaction() as tx:
         await alerts.escalate(tx, rt, case, "kind_check", now)
-    channels = {"email": EmailChannel(rt.settings), "sms": SandboxChannel("sms")}
+    sms = RecordingChannel("sms")
+    channels = {"email": EmailChannel(rt.settings), "sms": sms}
     assert await Sender(rt, channels, FakeClock(now)).send_due() == 2  # e-mail and SMS
+    [text] = sms.texts("+31612345678")  # the contact person's phone
+    assert text.startswith("Voorzorg: actie nodig voor ZM-1 (Venlo).")
+    assert "Sam" not in text and "22334455" not in text
     [(to, mail)] = inbox.messages
     assert to == ["a.jansen@example.org"]
     assert mail["Subject"] == "Voorzorg: actie nodig voor ZM-1 (Venlo)."
