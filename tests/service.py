@@ -1,10 +1,10 @@
 """Voorzorg's web app wired to fake providers, for end-to-end tests.
 
-`App` runs the app in this process: its lifespan starts the
-service's loops (writer, processor, sender, scheduler), requests go straight to the app,
-and the real Twilio SDK and python-telegram-bot talk HTTP to the fake providers. `Served`
-runs the same app under uvicorn in a thread, for a real browser. `Running` is the real
-`voorzorg serve` process, for what only a process shows: start-up, SIGTERM, kill -9.
+`App` runs the app in this process: its lifespan starts the service's loops (writer,
+processor, sender, scheduler), requests go straight to the app, and the real Twilio SDK
+and python-telegram-bot talk HTTP to the fake providers. `Served` runs the same app under
+uvicorn in a thread, for a real browser. `Running` is the real `voorzorg serve` process,
+for what only a process shows: start-up, SIGTERM, kill -9.
 """
 
 from __future__ import annotations
