@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from babel.dates import format_date
 
-from conversations.calendar import AMSTERDAM, working_days_before
+from conversations.calendar import Calendar
 from conversations.matching import Vocabulary, understand
 from conversations.segments import count_segments
 from conversations.state import AppointmentBooked, AppointmentCancelled, Offer
@@ -77,7 +77,10 @@ def _fits(text: str) -> bool:
 
 def _labels(turn: _Turn, offers: Sequence[Offer]) -> list[str]:
     labels = [
-        turn.render_key("offer", offer=offer_vars(turn.script, turn.state.language, o, turn.now))
+        turn.render_key(
+            "offer",
+            offer=offer_vars(turn.script, turn.state.language, o, turn.now, turn.facts.calendar),
+        )
         for o in offers
     ]
     return [*labels, turn.render_key("more_times"), turn.render_key("no_time_fits")]
@@ -117,7 +120,7 @@ def prompt(turn: _Turn, step: Step) -> None:
 def reply(turn: _Turn, step: Step, text: str) -> bool:
     """Handle an answer to the offers; False when it was not understood."""
     shown = [Offer.from_dict(o) for o in turn.state.offered]
-    options = [_vocabulary(turn.script, i, o) for i, o in enumerate(shown)]
+    options = [_vocabulary(turn, i, o) for i, o in enumerate(shown)]
     options += [Vocabulary(MORE), Vocabulary(NONE)]
     index = understand(text, options).option
     if index is None:
@@ -167,10 +170,10 @@ def keep_booked(turn: _Turn) -> bool:
     return True
 
 
-def _vocabulary(script: Script, position: int, offer: Offer) -> Vocabulary:
+def _vocabulary(turn: _Turn, position: int, offer: Offer) -> Vocabulary:
     """How a reply may name a shown time without its number: `de eerste`, `dinsdag`."""
-    local = offer.start.astimezone(AMSTERDAM)
-    days = {format_date(local.date(), "EEEE", locale=lang) for lang in script.languages}
+    local = turn.facts.calendar.local(offer.start)
+    days = {format_date(local.date(), "EEEE", locale=lang) for lang in turn.script.languages}
     ordinals = ORDINALS[position] if position < len(ORDINALS) else ()
     return Vocabulary(tuple(days) + ordinals)
 
@@ -184,15 +187,17 @@ def cancel(turn: _Turn) -> bool:
     return True
 
 
-def offer_vars(script: Script, language: str, offer: Offer, now: dt.datetime) -> dict[str, Any]:
+def offer_vars(
+    script: Script, language: str, offer: Offer, now: dt.datetime, calendar: Calendar
+) -> dict[str, Any]:
     """What a text can say about a time: `start`, `minutes`, `mode`, `mode_label`, `place`,
     and `reminder_day_before`: whether the day-before reminder is still ahead (not for
     an appointment tomorrow morning booked after 10:00 today)."""
     mode = script.mode_labels.get(offer.mode)
     label = mode.template(language, script.default_language).render() if mode else offer.mode
-    local = offer.start.astimezone(AMSTERDAM)
+    local = calendar.local(offer.start)
     day_before = dt.datetime.combine(
-        working_days_before(local.date(), 1), DAY_BEFORE_AT, tzinfo=AMSTERDAM
+        calendar.working_days_before(local.date(), 1), DAY_BEFORE_AT, tzinfo=calendar.tz
     )
     return {
         "start": offer.start,

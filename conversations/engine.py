@@ -8,11 +8,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from conversations import booking
-from conversations.calendar import add_working_days
-from conversations.language import detect
+from conversations import booking, detours, language
 from conversations.matching import (
     NOTHING,
     Understanding,
@@ -25,7 +22,7 @@ from conversations.matching import (
     words,
 )
 from conversations.render import render
-from conversations.script import CONDITIONS, RESUME, Choice, Script, Step, Text
+from conversations.script import RESUME, Choice, Script, Step, Text
 from conversations.state import (
     MAX_NOTE_CHARS,
     AnswerRecorded,
@@ -34,42 +31,21 @@ from conversations.state import (
     Escalated,
     EscalationCorrected,
     Facts,
-    LanguageChanged,
     Message,
     Offer,
-    OptedIn,
     OptedOut,
     Outcome,
     State,
     StatusChanged,
     TimerStarted,
 )
+from conversations.variables import template_variables
 
-TIMEZONE = ZoneInfo("Europe/Amsterdam")
 MAX_CHAIN = 50  # say-only steps entered in one turn; validation forbids cycles anyway
 FREE_TEXT_MIN_WORDS = 3
 # MENS twice, UITSTEL twice: one escalation. After this many working days without news
 # the same request counts as new (contacts promise an answer within 1 or 2 working days).
 ESCALATION_OPEN_WORKING_DAYS = 3
-VARIABLES = frozenset(
-    {
-        "first_name",
-        "report_date",
-        "days_left",
-        "invite_code",
-        "organisation",
-        "organisation_phone",
-        "organisation_address",
-        "organisation_website",
-        "sender",
-        "prison",
-        "language",
-        "answers",
-        "appointment",
-        "offer",
-        "meaning",
-    }
-)
 
 
 def begin(script: Script, facts: Facts, now: dt.datetime, language: str | None = None) -> Outcome:
@@ -182,7 +158,7 @@ class _Turn:
         self.text = text
         keyword = match_keyword(text, self.script.keyword_forms)
         if self.state.opted_out:
-            self._while_opted_out(keyword)
+            detours.while_opted_out(self, keyword)
             return
         if keyword == "stop":
             self.read_as("keyword", "stop")
@@ -191,15 +167,15 @@ class _Turn:
             self.say("stopped")
             return
         if self.state.picking_language:
-            self._pick_language(text)
+            language.pick_language(self, text)
             return
-        offered = self._follow_language(text, keyword)
+        offered = language.follow_language(self, text, keyword)
         asked_back = self.state.pending is not None
         if asked_back and self._answer_pending(text):
             return
         step = self.current_step
         if step is None:
-            self._after_the_end(text, keyword)
+            detours.after_the_end(self, text, keyword)
             return
         heard = NOTHING
         if step.kind == "choice":
@@ -211,19 +187,19 @@ class _Turn:
         if step.kind == "booking" and booking.reply(self, step, text):
             return
         if keyword is not None:
-            self._keyword(keyword, text)
-        elif (step.kind != "text" or "?" in text) and self._side_question(text):
+            detours.on_keyword(self, keyword, text)
+        elif (step.kind != "text" or "?" in text) and detours.side_question(self, text):
             self.prompt()
-        elif (lang := self._language_named(text)) is not None:
-            self._set_language(lang)
+        elif (lang := language.language_named(self, text)) is not None:
+            language.set_language(self, lang)
             self.prompt()
-        elif self._is_invite_code(text):
+        elif self.is_invite_code(text):
             self.say("welcome_back")
             self.prompt()
         elif step.kind == "text":
             self._free_text(step, text)
         elif offered is not None:
-            self._ask_language(also_in=offered)
+            language.ask_language(self, also_in=offered)
         elif asked_back:
             self._not_understood(step)  # the short question did not help: never loop on it
         elif heard.candidates:
@@ -240,79 +216,6 @@ class _Turn:
     def _note(self, step: Step, text: str) -> str | None:
         """What the person wrote, kept with a condition's answer when it says more."""
         return text if step.condition and _is_free_text(text) else None
-
-    def _while_opted_out(self, keyword: str | None) -> None:
-        if keyword == "start":
-            self.state = self.state.evolve(opted_out=False)
-            self.effects.append(OptedIn())
-            self.say("restarted")
-            self.prompt()
-        elif keyword == "help":
-            self.say("help")
-
-    def _keyword(self, keyword: str, text: str) -> None:
-        self.read_as("keyword", keyword)
-        if keyword == "help":
-            self.say("help")
-        elif keyword == "human":
-            self.escalate("asked_for_human", again="human_again", first="human")
-        elif keyword == "language":
-            lang = self._language_named(text, allow_keyword=True)
-            if lang is None:
-                self._ask_language()
-                return
-            self._set_language(lang)
-        elif keyword == "withdraw":
-            self._withdraw()
-            return
-        elif keyword in ("move", "unbook"):
-            self._rebook(keyword)
-            return
-        elif keyword == "postpone" and self._postpone():
-            return
-        elif keyword == "start":
-            self.say("welcome_back")
-        self.prompt()
-
-    def _postpone(self) -> bool:
-        """Start the postponement detour once; True when the detour took over the turn."""
-        detour = self.script.keyword_steps.get("postpone")
-        if detour is None:
-            return False
-        if self._still_open("postponement"):
-            self.say("postponement_pending")
-            return False
-        if self.state.step != detour:  # asked twice in a row: keep the way back
-            self.state = self.state.evolve(resume=self.state.step, return_to=None, pending=None)
-        self.enter(detour)
-        return True
-
-    def _rebook(self, keyword: str) -> None:
-        target = self.script.booking_step
-        if target is None or not self.state.appointment:
-            self.say("no_appointment")
-            self.prompt()
-            return
-        self.state = self.state.evolve(resume=None, return_to=None, pending=None)
-        if keyword == "unbook":
-            booking.cancel(self)
-            self.say("appointment_cancelled")
-        else:
-            self.state = self.state.evolve(moving=True)  # the booked time stands until a new one
-        self.enter(target)
-
-    def _side_question(self, text: str) -> bool:
-        """Answer "who are you?", "why?", "is this real?" and the like; records nothing."""
-        topics = list(self.script.side_questions.values())
-        if not topics:
-            return False
-        heard = understand(text, [Vocabulary(t.match) for t in topics], ())
-        index = heard.option if heard.option is not None else _only(heard.candidates)
-        if index is None:
-            return False
-        self.read_as("side", topics[index].topic)
-        self.messages.append(Message(self.render(topics[index].say)))
-        return True
 
     def _free_text(self, step: Step, text: str) -> None:
         if not words(text) and not text.strip():
@@ -404,31 +307,6 @@ class _Turn:
 
     # -- after the last step -------------------------------------------------------------
 
-    def _after_the_end(self, text: str, keyword: str | None) -> None:
-        """A message after the conversation stopped: never a dead end."""
-        ended = self.script.steps.get(self.state.ended or "")
-        if keyword is not None:
-            self._keyword(keyword, text)
-        elif self._side_question(text):
-            pass
-        elif ended is not None and ended.wake and not self.state.completed:
-            self._wake(self.script.steps[ended.wake], text)
-        elif self._is_invite_code(text):
-            self.say("welcome_back")
-        elif self.state.completed or ended is None:
-            self.say("finished")
-        else:
-            self.say("idle")
-
-    def _wake(self, step: Step, text: str) -> None:
-        """Read the message as an answer to `step`; otherwise ask that step's question."""
-        self.state = self.state.evolve(step=step.id, misses=0)
-        heard = self.understand(step, text) if step.kind == "choice" else NOTHING
-        if heard.option is not None:
-            self.choose(step, step.choices[heard.option])
-        else:
-            self.enter(step.id)
-
     # -- moving through the script ------------------------------------------------------
 
     @property
@@ -441,7 +319,7 @@ class _Turn:
         if step.condition and choice.record:
             self._record(step.condition, choice.record, note, choice.alert)
         if step.purpose and choice.consent is not None:
-            self._consent(step.purpose, choice.consent)
+            self.consent(step.purpose, choice.consent)
         if choice.alert:
             self.escalate(choice.alert, note=self._told(choice))
         if choice.opt_out:
@@ -511,7 +389,9 @@ class _Turn:
         if days is None:
             days = self.script.timeout_working_days
         if days:
-            self.effects.append(TimerStarted(step.id, add_working_days(self.now, days)))
+            self.effects.append(
+                TimerStarted(step.id, self.facts.calendar.add_working_days(self.now, days))
+            )
 
     def prompt(self) -> None:
         step = self.current_step
@@ -535,7 +415,7 @@ class _Turn:
         first: str | None = None,
     ) -> None:
         """Tell a contact person, once while the same reason is open; say `first` or `again`."""
-        if self._still_open(reason):
+        if self.still_open(reason):
             if again:
                 self.say(again)
             return
@@ -555,12 +435,13 @@ class _Turn:
             return None
         return self.text[:MAX_NOTE_CHARS]
 
-    def _still_open(self, reason: str) -> bool:
+    def still_open(self, reason: str) -> bool:
         """Raised in this conversation and not yet past the time a person answers in."""
         raised = self.state.escalated.get(reason)
         if raised is None:
             return False
-        until = add_working_days(dt.datetime.fromisoformat(raised), ESCALATION_OPEN_WORKING_DAYS)
+        raised_at = dt.datetime.fromisoformat(raised)
+        until = self.facts.calendar.add_working_days(raised_at, ESCALATION_OPEN_WORKING_DAYS)
         return self.now < until
 
     def _record(self, condition: str, status: str, note: str | None, alert: str | None) -> None:
@@ -581,97 +462,15 @@ class _Turn:
         status = (self.state.answers.get(condition) or {}).get("status") or "unknown"
         self._record(condition, str(status), note, self.state.raised.get(condition))
 
-    def _consent(self, purpose: str, given: bool) -> None:
+    def consent(self, purpose: str, given: bool) -> None:
         self.state = self.state.evolve(consent={**self.state.consent, purpose: given})
         self.effects.append(ConsentChanged(purpose, given))
 
-    def _withdraw(self) -> None:
-        given = [p for p, ok in self.state.consent.items() if ok]
-        if not given:
-            self.say("nothing_to_withdraw")
-            self.prompt()
-            return
-        for purpose in given:
-            self._consent(purpose, False)
-        self.effects.append(StatusChanged("refused"))
-        self.state = self.state.evolve(return_to=None, pending=None)
-        self.say("withdrawn")
-        if self.script.after_withdraw:
-            self.enter(self.script.after_withdraw)
-        else:
-            self.state = self.state.evolve(step=None)
-
     # -- language --------------------------------------------------------------------------
-
-    def _follow_language(self, text: str, keyword: str | None) -> str | None:
-        """Switch to the offered language a free reply is clearly written in.
-
-        Returns a language that is likely but not sure, for the caller to offer when the
-        reply is not understood otherwise.
-        """
-        if keyword is not None or phrase_key(text).isdigit() or self._is_invite_code(text):
-            return None
-        guess = detect(text, self.script.languages)
-        if guess is None or guess.language == self.state.language:
-            return None
-        if not guess.sure:
-            return guess.language
-        before = self.state.language
-        self.state = self.state.evolve(language=guess.language)
-        self.effects.append(LanguageChanged(guess.language))
-        announced = [self.render_key("language_set")]
-        if "language_switched" in self.script.texts:  # in the language they had: the way back
-            announced.append(self._in_language(before, "language_switched"))
-        self.messages.append(Message("\n\n".join(announced)))
-        return None
-
-    def _in_language(self, language: str, key: str) -> str:
-        template = self.script.text(key).template(language, self.script.default_language)
-        return render(template, {**self._vars(), "language": language})
-
-    def _language_named(self, text: str, allow_keyword: bool = False) -> str | None:
-        tokens = meaningful(words(text))
-        if allow_keyword:
-            tokens = tokens[1:] if len(tokens) > 1 else []
-        if len(tokens) != 1:
-            return None
-        for lang, names in self.script.language_names.items():
-            if lang in self.script.languages and any(phrase_key(n) == tokens[0] for n in names):
-                return lang
-        return None
-
-    def _ask_language(self, also_in: str | None = None) -> None:
-        """The language menu; `also_in` adds the question in a language the reply seemed in."""
-        self.read_as("language", also_in or "")
-        self.state = self.state.evolve(picking_language=True, pending=None)
-        names = [self.script.language_names.get(lang, (lang,))[0] for lang in self.script.languages]
-        options = "\n".join(f"{n} {name}" for n, name in enumerate(names, 1))
-        asks = [self._in_language(also_in, "language_ask")] if also_in else []
-        asks.append(self.render_key("language_ask"))
-        header = "\n".join(dict.fromkeys(asks))
-        self.messages.append(Message(f"{header}\n{options}", tuple(names)))
-
-    def _pick_language(self, text: str) -> None:
-        options = [
-            [*self.script.language_names.get(lang, ()), lang] for lang in self.script.languages
-        ]
-        index = match_choice(text, options)
-        self.state = self.state.evolve(picking_language=False)
-        if index is None:
-            self.handle(text)  # they ignored the menu: treat it as an ordinary message
-            return
-        self._set_language(self.script.languages[index])
-        self.prompt()
-
-    def _set_language(self, lang: str) -> None:
-        if lang != self.state.language:
-            self.state = self.state.evolve(language=lang)
-            self.effects.append(LanguageChanged(lang))
-        self.say("language_set")
 
     # -- rendering -------------------------------------------------------------------------
 
-    def _is_invite_code(self, text: str) -> bool:
+    def is_invite_code(self, text: str) -> bool:
         squashed = "".join(words(text)).upper()
         return squashed == self.facts.invite_code.upper()
 
@@ -686,67 +485,12 @@ class _Turn:
 
     def render(self, text: Text, **extra: Any) -> str:
         template = text.template(self.state.language, self.script.default_language)
-        return render(template, {**self._vars(), **extra})
+        return render(template, {**self.variables(), **extra})
 
-    def _vars(self) -> dict[str, Any]:
+    def variables(self) -> dict[str, Any]:
         return template_variables(self.script, self.facts, self.now, self.state)
 
 
 def _is_free_text(text: str) -> bool:
     """A reply of a few words at least: something the person wants us to read."""
     return len([t for t in meaningful(words(text)) if t != "?"]) >= FREE_TEXT_MIN_WORDS
-
-
-def _only(candidates: tuple[int, ...]) -> int | None:
-    return candidates[0] if len(candidates) == 1 else None
-
-
-def template_variables(
-    script: Script, facts: Facts, now: dt.datetime, state: State
-) -> dict[str, Any]:
-    """The names a script text can use; VARIABLES lists them for the validator."""
-    today = now.astimezone(TIMEZONE).date()
-    return {
-        "first_name": facts.first_name,
-        "report_date": facts.report_date,
-        "days_left": (facts.report_date - today).days,
-        "invite_code": facts.invite_code,
-        "organisation": facts.organisation,
-        "organisation_phone": facts.organisation_phone,
-        "organisation_address": facts.organisation_address,
-        "organisation_website": facts.organisation_website,
-        "sender": facts.sender,
-        "prison": facts.prison,
-        "language": state.language,
-        "answers": _summary(script, state),
-        "appointment": _appointment(script, state, now),
-    }
-
-
-def _appointment(script: Script, state: State, now: dt.datetime) -> dict[str, Any] | None:
-    if not state.appointment:
-        return None
-    return booking.offer_vars(script, state.language, Offer.from_dict(state.appointment), now)
-
-
-def _summary(script: Script, state: State) -> list[dict[str, Any]]:
-    lang, default = state.language, script.default_language
-
-    def label(text: Text | None, fallback: str) -> str:
-        return text.template(lang, default).render() if text else fallback
-
-    rows = []
-    for condition in CONDITIONS:
-        answer = state.answers.get(condition)
-        if answer:
-            status = str(answer["status"])
-            rows.append(
-                {
-                    "condition": condition,
-                    "label": label(script.condition_labels.get(condition), condition),
-                    "status": status,
-                    "status_label": label(script.status_labels.get(status), status),
-                    "note": answer.get("note") or "",
-                }
-            )
-    return rows

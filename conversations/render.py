@@ -45,10 +45,11 @@ def _date(context: Any, value: dt.date, pattern: str | None = None) -> str:
 
 @pass_context
 def _datetime(context: Any, value: dt.datetime, pattern: str | None = None) -> str:
-    """`dinsdag 8 december om 10:00` / `Tuesday 8 December at 10:00`, in Amsterdam time."""
+    """`dinsdag 8 december om 10:00` / `Tuesday 8 December at 10:00`, in the calendar's
+    time zone (the `timezone` variable; Amsterdam when a template is rendered without)."""
     language = context.get("language", "nl")
     pattern = pattern or PATTERNS.get(language, PATTERNS["en"])
-    zone = AMSTERDAM if value.tzinfo else None
+    zone = (context.get("timezone") or AMSTERDAM) if value.tzinfo else None
     return format_datetime(value, pattern, tzinfo=zone, locale=language)
 
 

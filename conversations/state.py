@@ -7,6 +7,9 @@ import json
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
+from conversations.calendar import DEFAULT as DEFAULT_CALENDAR
+from conversations.calendar import Calendar
+
 MAX_NOTE_CHARS = 2000
 
 
@@ -54,6 +57,7 @@ class Facts:
     prison: str = ""
     offers: tuple[Offer, ...] = ()  # free appointment times, earliest first
     organisation_website: str = ""  # where people can check the public phone number
+    calendar: Calendar = DEFAULT_CALENDAR  # the organisation's working days, in its zone
 
 
 @dataclass(frozen=True)

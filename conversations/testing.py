@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 
 from conversations import engine
+from conversations.calendar import AMSTERDAM
 from conversations.script import Script
 from conversations.state import Effect, Facts, Message, Offer, State
 
@@ -37,7 +38,7 @@ SAM = Facts(
     prison="PI Roermond",
     offers=FREE_TIMES,
 )
-MONDAY_MORNING = dt.datetime(2026, 12, 14, 10, 0, tzinfo=engine.TIMEZONE)
+MONDAY_MORNING = dt.datetime(2026, 12, 14, 10, 0, tzinfo=AMSTERDAM)
 
 
 class Conversation:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 
 from jinja2 import TemplateSyntaxError, meta
 
-from conversations.engine import VARIABLES, prompts, template_variables
+from conversations.engine import prompts
 from conversations.render import ENV, RenderError, render
 from conversations.script import (
     CASE_STATUSES,
@@ -25,6 +25,7 @@ from conversations.script import (
 )
 from conversations.segments import count_segments
 from conversations.state import Facts, Offer, State
+from conversations.variables import VARIABLES, template_variables
 
 MAX_SEGMENTS = 2  # GSM-7: more is warned
 MAX_UCS2_SEGMENTS = 3  # Arabic, Polish, Turkish need UCS-2 (70 characters a segment)

@@ -60,14 +60,11 @@ async def facts_for(
     script: Script | None = None,
 ) -> Facts:
     """What the engine may know; free times only when this turn could book."""
+    calendar = await rt.calendar_of(tx, case.organisation_id)
     offers: tuple[Offer, ...] = ()
     if script is not None and _may_book(script, state):
         offers = await slots.free_offers(
-            tx,
-            case.organisation_id,
-            now,
-            case.report_date,
-            calendar=await rt.calendar_of(tx, case.organisation_id),
+            tx, case.organisation_id, now, case.report_date, calendar=calendar
         )
     org = await get_organisation(tx, case.organisation_id)
     assert org is not None, "a case always belongs to an organisation"
@@ -79,8 +76,10 @@ async def facts_for(
         sender=org["sender_name"] or org["name"],
         organisation_phone=org["phone"] or "",
         organisation_address=org["address"] or "",
+        organisation_website=org["website"] or "",
         prison=case.prison or "",
         offers=offers,
+        calendar=calendar,
     )
 
 
