@@ -13,6 +13,7 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
+from bot import script_commands
 from bot.config import load_settings
 from bot.errors import ConfigError, FileError, NoRoute, UserError
 from bot.outreach import handoff, retention, timeline, turns
@@ -22,8 +23,8 @@ from bot.outreach.inbound import record_processed
 from bot.outreach.scheduler import tick
 from bot.runtime import Runtime, open_runtime
 from bot.staff import report as report_pages
-from conversations.script import ScriptError, default_scripts_dir, load_script_file
-from conversations.validate import validate
+from conversations.script import ScriptError
+from conversations.validate import sender_warnings
 from storage import SchemaTooNew, contacts, outbox, users
 from storage.cases import audit, get_case
 from storage.export import case_export
@@ -69,6 +70,8 @@ async def cmd_org_load(args: argparse.Namespace) -> int:
         async with rt.db.transaction() as tx:
             for _, org in parsed.items:
                 counts[await save_organisation(tx, org, stamp)] += 1
+                for warning in sender_warnings(org.sender_name or org.name):
+                    print(f"warning: {org.id}: {warning}")
             await audit(tx, "cli", "org_load", None, stamp, json.dumps(counts))
         print(_summary("organisations", counts))
         return 0
@@ -270,27 +273,6 @@ async def cmd_user_add(args: argparse.Namespace) -> int:
     return await _runtime_call(args, body)
 
 
-async def cmd_scripts_validate(args: argparse.Namespace) -> int:
-    target = Path(args.path) if args.path else default_scripts_dir()
-    files = sorted(target.glob("*.yaml")) if target.is_dir() else [target]
-    if not files:
-        raise UserError(f"no scripts (*.yaml) in {target}")
-    errors = 0
-    for path in files:
-        try:
-            findings = validate(load_script_file(path))
-        except ScriptError as exc:
-            print(f"error: {exc}")
-            errors += 1
-            continue
-        for finding in findings:
-            print(f"{path.name}: {finding}")
-        errors += sum(f.level == "error" for f in findings)
-        if not findings:
-            print(f"{path.name}: ok")
-    return 1 if errors else 0
-
-
 async def cmd_serve(args: argparse.Namespace) -> int:
     import logging
 
@@ -386,9 +368,7 @@ def build_parser() -> argparse.ArgumentParser:
     scripts = sub.add_parser("scripts", help="conversation scripts").add_subparsers(
         dest="scripts_command", required=True
     )
-    command("validate", cmd_scripts_validate, "check scripts", scripts).add_argument(
-        "path", nargs="?"
-    )
+    script_commands.register(scripts, command)
     return parser
 
 

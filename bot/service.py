@@ -18,6 +18,7 @@ from bot.outreach.processing import Processor
 from bot.outreach.scheduler import SchedulerLoop
 from bot.outreach.sender import Sender, apply_status
 from bot.runtime import Runtime, open_runtime
+from conversations import language
 
 log = logging.getLogger("voorzorg.service")
 
@@ -53,6 +54,8 @@ class Service:
             asyncio.create_task(self.processor.run(self._stop), name="processor"),
             asyncio.create_task(self.sender.run(self._stop), name="sender"),
         ]
+        warming = asyncio.to_thread(language.warm)  # off the loop: it takes a second or so
+        self._tasks.append(asyncio.create_task(warming, name="language-detector"))
         if isinstance(telegram, TelegramChannel):
             await self._telegram_inbound(telegram)
         log.info("service started (sandbox=%s)", self.settings.sandbox)

@@ -78,3 +78,26 @@ async def of_case(conn: aiosqlite.Connection | Database, case_id: int) -> list[s
            WHERE e.case_id = ? ORDER BY e.id""",
         (case_id,),
     )
+
+
+async def latest_open(tx: aiosqlite.Connection, case_id: int, reason: str) -> sqlite3.Row | None:
+    """The case's newest unacknowledged escalation for this reason, if any."""
+    return await fetchone(
+        tx,
+        """SELECT * FROM escalations WHERE case_id = ? AND reason = ?
+               AND acknowledged_at IS NULL ORDER BY id DESC LIMIT 1""",
+        (case_id, reason),
+    )
+
+
+async def add_note(tx: aiosqlite.Connection, vault: Vault, escalation_id: int, note: str) -> None:
+    """Append a line to the escalation's (sealed) note."""
+    row = await get(tx, escalation_id)
+    if row is None:
+        return
+    before = vault.open(row["note"], "escalations.note")
+    text = f"{before}\n{note}" if before else note
+    await tx.execute(
+        "UPDATE escalations SET note = ? WHERE id = ?",
+        (vault.seal(text, "escalations.note"), escalation_id),
+    )

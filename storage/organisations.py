@@ -46,6 +46,7 @@ class Organisation:
     sender_name: str | None = None  # shown first in every message; defaults to the name
     address: str | None = None
     closing_days: tuple[dt.date, ...] = ()  # closed besides the public calendar
+    website: str | None = None  # public: where people can check the phone number
 
 
 def municipality_key(name: str) -> str:
@@ -58,11 +59,13 @@ async def save_organisation(tx: aiosqlite.Connection, org: Organisation, now: st
     before = await _snapshot(tx, org.id)
     await tx.execute(
         """INSERT INTO organisations (id, name, kind, province, phone, timeline, sender_name,
-               address, closing_days, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+               address, closing_days, website, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT (id) DO UPDATE SET name = excluded.name, kind = excluded.kind,
                province = excluded.province, phone = excluded.phone,
                timeline = excluded.timeline, sender_name = excluded.sender_name,
-               address = excluded.address, closing_days = excluded.closing_days""",
+               address = excluded.address, closing_days = excluded.closing_days,
+               website = excluded.website""",
         (
             org.id,
             org.name,
@@ -73,6 +76,7 @@ async def save_organisation(tx: aiosqlite.Connection, org: Organisation, now: st
             org.sender_name,
             org.address,
             json.dumps(sorted(day.isoformat() for day in org.closing_days)),
+            org.website,
             now,
         ),
     )
@@ -126,7 +130,8 @@ async def _snapshot(tx: aiosqlite.Connection, org_id: str) -> tuple | None:
         return [tuple(r) for r in await fetchall(tx, sql, (org_id,))]
 
     head = await rows(
-        "SELECT name, kind, province, phone, timeline, sender_name, address, closing_days "
+        "SELECT name, kind, province, phone, timeline, sender_name, address, closing_days, "
+        "website "
         "FROM organisations WHERE id = ?"
     )
     if not head:

@@ -9,7 +9,7 @@ from dataclasses import replace
 import aiosqlite
 
 from conversations.script import Script, load_script
-from storage.db import Database, fetchone
+from storage.db import Database, fetchall, fetchone
 
 
 class Conflict(RuntimeError):
@@ -17,19 +17,35 @@ class Conflict(RuntimeError):
 
 
 async def seed(db: Database, files: dict[str, Script], now: dt.datetime) -> None:
-    """A script that the database does not know yet starts as its file's version."""
+    """Scripts shipped as files: one the database does not know starts as its file's
+    version; a newer file version (Voorzorg was upgraded) is published as the next version.
+    Conversations in progress keep the version they started on."""
     async with db.transaction() as tx:
         for script in files.values():
-            known = await fetchone(
-                tx, "SELECT 1 FROM script_versions WHERE script_id = ?", (script.id,)
+            shipped = await _shipped_version(tx, script.id)
+            if shipped is not None and script.version <= shipped:
+                continue
+            latest = await fetchone(
+                tx, "SELECT max(version) FROM script_versions WHERE script_id = ?", (script.id,)
             )
-            if known is None:
-                await tx.execute(
-                    """INSERT INTO script_versions (script_id, version, status, source,
-                           edited_by, created_at, updated_at, published_at)
-                       VALUES (?, ?, 'published', ?, 'file', ?, ?, ?)""",
-                    (script.id, script.version, script.source, *[now.isoformat()] * 3),
-                )
+            number = script.version if latest[0] is None else latest[0] + 1
+            await _retire(tx, script.id)
+            await tx.execute(
+                """INSERT INTO script_versions (script_id, version, status, source,
+                       edited_by, created_at, updated_at, published_at)
+                   VALUES (?, ?, 'published', ?, 'file', ?, ?, ?)""",
+                (script.id, number, script.source, *[now.isoformat()] * 3),
+            )
+
+
+async def _shipped_version(tx: aiosqlite.Connection, script_id: str) -> int | None:
+    """The highest file version ever seeded (as the file numbered it), if any."""
+    rows = await fetchall(
+        tx,
+        "SELECT source FROM script_versions WHERE script_id = ? AND edited_by = 'file'",
+        (script_id,),
+    )
+    return max((load_script(r["source"]).version for r in rows), default=None)
 
 
 async def published(conn: Database | aiosqlite.Connection, script_id: str) -> Script | None:

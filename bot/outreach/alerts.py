@@ -22,6 +22,7 @@ REASONS = {
     "kind_check": "zorgt voor kinderen of anderen en wil hulp",
     "opted_out": "wil geen berichten meer",
     "not_understood": "de bot begreep de antwoorden niet",
+    "someone_else": "iemand anders antwoordde (bijvoorbeeld een familielid)",
 }
 ACK_WORDS = ("1", "ok", "oke", "gezien", "ja", "ik pak dit op")
 ACK_LABEL = "Ik pak dit op"
@@ -82,6 +83,34 @@ async def tell_contact(
         await queue_message(
             tx, rt.vault, case.id, channel, address, text, choices, now, audience="staff"
         )
+
+
+async def correct(
+    tx: aiosqlite.Connection,
+    rt: Runtime,
+    case: Case,
+    reason: str,
+    condition: str,
+    status: str,
+    now: dt.datetime,
+) -> None:
+    """The person changed the answer behind an open escalation: the contact person hears
+    that the first alert may no longer hold (a person decides; nothing is withdrawn)."""
+    open_one = await escalations.latest_open(tx, case.id, reason)
+    if open_one is None:
+        return
+    await escalations.add_note(
+        tx, rt.vault, open_one["id"], f"{now.isoformat()}: antwoord aangepast ({condition})"
+    )
+    contact = await contacts.by_id(tx, open_one["contact_id"]) if open_one["contact_id"] else None
+    if contact is not None:
+        text = (
+            f"Voorzorg: update voor {case.reference} ({case.municipality}).\n"
+            f"De persoon heeft een antwoord aangepast. De melding "
+            f"'{REASONS.get(reason, reason)}' geldt misschien niet meer.\n"
+            f"Bekijk de casus: {rt.settings.public_url}/admin/cases/{case.reference}"
+        )
+        await tell_contact(tx, rt, case, contact, text, now)
 
 
 async def check_acknowledged(

@@ -24,6 +24,7 @@ from conversations.state import (
     AppointmentCancelled,
     ConsentChanged,
     Escalated,
+    EscalationCorrected,
     LanguageChanged,
     OptedIn,
     OptedOut,
@@ -83,6 +84,12 @@ async def _escalated(turn: Turn, effect: Escalated) -> None:
     await alerts.escalate(turn.tx, turn.rt, turn.case, effect.reason, turn.now, note=effect.note)
 
 
+async def _escalation_corrected(turn: Turn, effect: EscalationCorrected) -> None:
+    await alerts.correct(
+        turn.tx, turn.rt, turn.case, effect.reason, effect.condition, effect.status, turn.now
+    )
+
+
 async def _appointment_booked(turn: Turn, effect: AppointmentBooked) -> None:
     await appointments.book(turn.tx, turn.rt, turn.case, effect.offer, turn.now)
 
@@ -140,6 +147,7 @@ HANDLERS: dict[type, Callable[[Turn, Any], Awaitable[None]]] = {
     AppointmentCancelled: _appointment_cancelled,
     ConsentChanged: _consent_changed,
     Escalated: _escalated,
+    EscalationCorrected: _escalation_corrected,
     LanguageChanged: _language_changed,
     OptedIn: _opted_in,
     OptedOut: _opted_out,

@@ -241,6 +241,7 @@ def _organisation(raw: Any) -> Organisation:
         sender_name=_short(org_id, "sender_name", raw.get("sender_name"), 40),
         address=_short(org_id, "address", raw.get("address"), 200),
         closing_days=_closing_days(org_id, raw.get("closing_days") or []),
+        website=_short(org_id, "website", raw.get("website"), 200),
     )
 
 

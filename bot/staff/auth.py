@@ -12,7 +12,7 @@ from starlette.responses import RedirectResponse, Response
 
 from bot.errors import BadRequest
 from bot.web.context import service_of
-from bot.web.forms import form, read_body
+from bot.web.forms import MAX_BODY_BYTES, form, read_body
 from bot.web.templating import page
 from storage import users
 from storage.cases import audit
@@ -60,10 +60,10 @@ async def require(request: Request, admin: bool = False) -> Session:
     return session
 
 
-async def posted(request: Request, session: Session) -> dict[str, str]:
-    """The form of a POST, after its CSRF token checks out."""
+async def posted(request: Request, session: Session, limit: int = MAX_BODY_BYTES) -> dict[str, str]:
+    """The form of a POST (at most `limit` bytes), after its CSRF token checks out."""
     try:
-        fields = form(await read_body(request))
+        fields = form(await read_body(request, limit))
     except BadRequest as exc:
         raise HTTPException(exc.status, exc.reason) from None
     if not hmac.compare_digest(fields.get("csrf", "").encode(), session.csrf.encode()):

@@ -26,6 +26,10 @@ MAX_SOURCE = 200_000
 MAX_PREVIEW_TURNS = 60
 
 
+# A script in five languages is about 90 KB of YAML; URL-encoded Arabic triples in size.
+SCRIPT_FORM_BYTES = 2 * 1024 * 1024
+
+
 def routes() -> list[Route]:
     return [
         Route("/admin/scripts", index),
@@ -91,7 +95,7 @@ async def editor(request: Request) -> Response:
 
 async def act(request: Request) -> Response:
     session = await require(request, admin=True)
-    fields = await posted(request, session)
+    fields = await posted(request, session, SCRIPT_FORM_BYTES)
     service = service_of(request)
     script_id, action = request.path_params["script_id"], request.path_params["action"]
     source = fields.get("source", "")

@@ -135,7 +135,7 @@ def test_a_conversation_continues_across_sessions(db):
     chat(db, "ZM-2026-00018", "yes")
     out = chat(db, "ZM-2026-00018", "STOP", "hello?")
     assert (
-        out == "Veiligheidshuis Limburg: You will get no more messages "
+        out == "Steunpunt Limburg: You will get no more messages "
         "from us. Want messages again? Send START.\n"
     )
     assert export(db, "ZM-2026-00018")["opted_out"] is True

@@ -5,6 +5,7 @@ import re
 
 import pytest
 
+from conversations.script import load_default_scripts
 from tests.cli import user
 from tests.service import App
 from tests.staff import Staff
@@ -100,20 +101,24 @@ def test_new_conversations_get_the_published_version_old_ones_keep_theirs(edited
     assert "Dank u, Sam." in kept  # the conversation in progress keeps its version
     new = edited.cli("chat", "ZM-2", "--now", NOW, stdin="yes\n").stdout
     assert "Great, Alex!" in new  # a new conversation gets the published one
-    assert edited.query("SELECT script_version FROM conversations ORDER BY case_id") == [(1,), (2,)]
+    shipped = load_default_scripts()["intake"].version
+    assert edited.query("SELECT script_version FROM conversations ORDER BY case_id") == [
+        (shipped,),
+        (shipped + 1,),
+    ]
     rollback = admin(edited)
     token = rollback.csrf("/admin/scripts")
     assert (
         rollback.client.post(
-            "/admin/scripts/intake/rollback", data={"csrf": token, "version": "1"}
+            "/admin/scripts/intake/rollback", data={"csrf": token, "version": str(shipped)}
         ).status_code
         == 303
     )
     assert edited.query("SELECT version, status FROM script_versions ORDER BY version") == [
-        (1, "retired"),
-        (2, "retired"),
-        (3, "draft"),  # opened after publishing: a new draft
-        (4, "published"),  # version 1 again
+        (shipped, "retired"),
+        (shipped + 1, "retired"),
+        (shipped + 2, "draft"),  # opened after publishing: a new draft
+        (shipped + 3, "published"),  # the shipped version again
     ]
 
 

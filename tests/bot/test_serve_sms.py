@@ -53,7 +53,7 @@ def test_an_unknown_number_is_asked_for_the_invite_code_and_nothing_else(service
     code = service.cli("case", "export", "ZM-2").stdout.split('"invite_code": "')[1][:6]
     service.sms("+31611112222", code.lower(), "SM2")
     replies = twilio.wait_for(3)
-    assert replies[1]["Body"].startswith("Veiligheidshuis Limburg: Hello Alex.")
+    assert replies[1]["Body"].startswith("Steunpunt Limburg: Hello Alex.")
 
 
 def test_wrong_codes_lock_out_after_five_tries(service, twilio):
@@ -78,6 +78,8 @@ def test_whatsapp_is_a_separate_identity_unless_configured(service, twilio):
 def test_delivery_statuses_only_move_forward(service, twilio):
     service.sms(SAM, "hallo", "SM1")
     first, _ = twilio.wait_for(2)
+    recorded = "SELECT count(*) FROM outbox WHERE provider_id = ?"
+    assert service.wait_until(recorded, [(1,)], first["sid"]) == [(1,)]  # we know our sid
     status = "/webhooks/twilio/status"
     assert (
         service.post_twilio(

@@ -62,7 +62,7 @@ def test_start_with_the_code_binds_the_chat_and_shows_buttons(bound, telegram):
     opening, question = telegram.sent(CHAT)
     assert opening["text"].startswith("Gemeente Venlo: Hallo Sam.")
     buttons = question["reply_markup"]["inline_keyboard"]
-    assert [row[0]["callback_data"] for row in buttons] == ["1", "2", "3"]
+    assert [row[0]["callback_data"] for row in buttons] == ["1", "2", "3", "4"]
     assert buttons[0][0]["text"] == "1. Ja, dat ben ik"
 
 
