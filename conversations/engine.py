@@ -169,7 +169,9 @@ class _Turn:
         if self.state.picking_language:
             language.pick_language(self, text)
             return
+        before = self.state.language
         offered = language.follow_language(self, text, keyword)
+        switched = self.state.language != before
         asked_back = self.state.pending is not None
         if asked_back and self._answer_pending(text):
             return
@@ -202,6 +204,9 @@ class _Turn:
             language.ask_language(self, also_in=offered)
         elif asked_back:
             self._not_understood(step)  # the short question did not help: never loop on it
+        elif switched:  # "nie rozumiem": about the language, not an answer; ask again in it
+            self.read_as("language", self.state.language)
+            self.prompt()
         elif heard.candidates:
             self._ask_back(step, heard.candidates, self._note(step, text) or self.carried_note)
         elif step.kind == "choice" and step.condition and _is_free_text(text):

@@ -226,6 +226,22 @@ def test_polish_start_switches_and_asks_in_polish(intake):
     assert chat.state.consent == {"share_with_municipality": True, "share_with_partners": False}
 
 
+def test_i_do_not_understand_dutch_switches_and_asks_again_without_guessing(intake):
+    chat = Conversation(intake)
+    play(
+        chat,
+        """
+        > nie rozumiem po holendersku
+        < Od teraz piszemy do Pana/Pani po polsku.
+        < Czy jest Pan/Pani Sam?
+        > tak
+        < Dziękujemy, Sam.
+    """,
+    )
+    assert LanguageChanged("pl") in chat.effects
+    assert not [e for e in chat.effects if isinstance(e, OptedOut)]  # "nie" was no answer
+
+
 def test_turkish_start(intake):
     chat = Conversation(intake)
     play(
