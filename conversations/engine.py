@@ -14,9 +14,9 @@ from conversations.matching import (
     NOTHING,
     Understanding,
     Vocabulary,
+    is_free_text,
     match_choice,
     match_keyword,
-    meaningful,
     phrase_key,
     understand,
     words,
@@ -42,7 +42,6 @@ from conversations.state import (
 from conversations.variables import template_variables
 
 MAX_CHAIN = 50  # say-only steps entered in one turn; validation forbids cycles anyway
-FREE_TEXT_MIN_WORDS = 3
 # MENS twice, UITSTEL twice: one escalation. After this many working days without news
 # the same request counts as new (contacts promise an answer within 1 or 2 working days).
 ESCALATION_OPEN_WORKING_DAYS = 3
@@ -209,7 +208,7 @@ class _Turn:
             self.prompt()
         elif heard.candidates:
             self._ask_back(step, heard.candidates, self._note(step, text) or self.carried_note)
-        elif step.kind == "choice" and step.condition and _is_free_text(text):
+        elif step.kind == "choice" and step.condition and is_free_text(text):
             self._ask_back(step, tuple(range(len(step.choices))), text)
         else:
             self._not_understood(step)
@@ -220,7 +219,7 @@ class _Turn:
 
     def _note(self, step: Step, text: str) -> str | None:
         """What the person wrote, kept with a condition's answer when it says more."""
-        return text if step.condition and _is_free_text(text) else None
+        return text if step.condition and is_free_text(text) else None
 
     def _free_text(self, step: Step, text: str) -> None:
         if not words(text) and not text.strip():
@@ -433,7 +432,7 @@ class _Turn:
 
     def _told(self, choice: Choice) -> str | None:
         """The person's own words behind a choice, when they say more than its phrases."""
-        if not _is_free_text(self.text):
+        if not is_free_text(self.text):
             return None
         vocabulary = self.script.vocabulary(choice)
         if phrase_key(self.text) in {phrase_key(p) for p in vocabulary.sure}:
@@ -494,8 +493,3 @@ class _Turn:
 
     def variables(self) -> dict[str, Any]:
         return template_variables(self.script, self.facts, self.now, self.state)
-
-
-def _is_free_text(text: str) -> bool:
-    """A reply of a few words at least: something the person wants us to read."""
-    return len([t for t in meaningful(words(text)) if t != "?"]) >= FREE_TEXT_MIN_WORDS

@@ -318,3 +318,11 @@ def match_choice(
     """
     vocabularies = [Vocabulary(tuple(phrases)) for phrases in options]
     return understand(text, vocabularies, answer_words).option
+
+
+FREE_TEXT_MIN_WORDS = 3
+
+
+def is_free_text(text: str) -> bool:
+    """A reply of a few words at least: something the person wants us to read."""
+    return len([t for t in meaningful(words(text)) if t != "?"]) >= FREE_TEXT_MIN_WORDS
