@@ -28,8 +28,9 @@ class Runtime:
 
     async def script(self, script_id: str, version: int | None = None) -> Script:
         """A script by version (cached: versions never change once used), or the published."""
-        if version is None:
-            return self.published[script_id]
+        published = self.published[script_id]
+        if version is None or version == published.version:
+            return published
         key = (script_id, version)
         if key not in self._versions:
             found = await script_store.version(self.db, script_id, version)

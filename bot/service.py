@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Mapping
 
 from bot.channels.base import SANDBOX_CHANNELS, Arrival, Channel, SandboxChannel
 from bot.channels.email import EmailChannel
@@ -24,9 +25,17 @@ log = logging.getLogger("voorzorg.service")
 
 
 class Service:
-    def __init__(self, settings: Settings, clock: Clock | None = None):
+    def __init__(
+        self,
+        settings: Settings,
+        clock: Clock | None = None,
+        channels: Mapping[str, Channel] | None = None,
+    ):
+        """`channels` replace, by name, the ones the settings would build (tests pass a
+        `bot.channels.recording.RecordingChannel`)."""
         self.settings = settings
         self.clock = clock or SystemClock()
+        self._given = dict(channels or {})
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task] = []
         self._exit = contextlib.AsyncExitStack()
@@ -99,7 +108,7 @@ class Service:
             channels["telegram"] = TelegramChannel(bot)
         else:
             channels["telegram"] = SandboxChannel("telegram")
-        return channels
+        return channels | self._given
 
     async def _telegram_inbound(self, telegram: TelegramChannel) -> None:
         if self.settings.telegram_mode == "webhook":

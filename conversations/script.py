@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -330,7 +331,10 @@ class Script:
         }
 
 
+@functools.lru_cache(maxsize=32)
 def load_script(source: str, name: str = "<script>") -> Script:
+    """A script from its YAML source, its templates compiled. Scripts are frozen, so the
+    same source is parsed and compiled once per process (about a second for the intake)."""
     try:
         raw = parse_yaml(source)
     except yaml.YAMLError as exc:

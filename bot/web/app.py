@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -13,6 +13,7 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.channels import telegram, twilio
+from bot.channels.base import Channel
 from bot.clock import Clock
 from bot.config import Settings
 from bot.service import Service
@@ -37,8 +38,11 @@ async def healthz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok", "sandbox": service.settings.sandbox})
 
 
-def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
-    service = Service(settings, clock)
+def create_app(
+    settings: Settings, clock: Clock | None = None, channels: Mapping[str, Channel] | None = None
+) -> Starlette:
+    """The app around one `Service`; `channels` replace the configured ones by name."""
+    service = Service(settings, clock, channels)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
