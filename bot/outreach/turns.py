@@ -154,19 +154,26 @@ async def remind(
 async def receive(
     tx: aiosqlite.Connection, rt: Runtime, case: Case, text: str, target: Target, now: dt.datetime
 ) -> list[int]:
-    """One message from the self-reporter, answered where it came from."""
-    opened = await start(tx, rt, case, target, now)
-    _, script = await conversation(tx, rt, case)
-    if opened and match_keyword(text, script.keyword_forms) is None:
-        return opened  # they wrote first: open the conversation, do not grade a reply
+    """One message from the self-reporter, answered where it came from. Someone who writes
+    before we did gets the opening; a keyword in that first message counts too."""
 
-    def answer(state: State | None, script: Script, facts: Facts) -> Outcome | None:
-        assert state is not None
+    def answer(state: State | None, script: Script, facts: Facts) -> Outcome:
+        opening = None
+        if state is None:
+            opening = engine.begin(script, facts, now, case.language)
+            if match_keyword(text, script.keyword_forms) is None:
+                return opening  # they wrote first: open the conversation, grade no reply
+            state = opening.state
         if case.opted_out and not state.opted_out:
             state = state.evolve(opted_out=True)  # the carrier told us (Twilio 21610)
-        return engine.reply(state, script, text, facts, now)
+        reply = engine.reply(state, script, text, facts, now)
+        if opening is None:
+            return reply
+        return Outcome(
+            reply.state, opening.messages + reply.messages, opening.effects + reply.effects
+        )
 
-    return opened + await advance(tx, rt, case, answer, now, target)
+    return await advance(tx, rt, case, answer, now, target)
 
 
 async def book_for_person(
