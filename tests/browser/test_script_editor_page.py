@@ -3,6 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
+from conversations.script import load_default_scripts
 from tests.browser.conftest import ARTIFACTS, sign_in
 from tests.cli import user
 from tests.service import Served
@@ -35,5 +36,8 @@ def test_edit_check_preview_publish(edited, page):
     page.get_by_role("link", name="Alle scripts").click()
     published = page.locator("tbody tr", has_text="gepubliceerd")
     expect(published).to_have_count(1)
-    expect(published.locator("td").nth(1)).to_have_text("2")
-    assert edited.query("SELECT version FROM script_versions WHERE status = 'published'") == [(2,)]
+    after = load_default_scripts()["intake"].version + 1  # the shipped version, then this one
+    expect(published.locator("td").nth(1)).to_have_text(str(after))
+    assert edited.query("SELECT version FROM script_versions WHERE status = 'published'") == [
+        (after,)
+    ]
