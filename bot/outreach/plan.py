@@ -50,22 +50,22 @@ async def may_tell(tx: aiosqlite.Connection, case: Case) -> bool:
 def summary(language: str, sender: str, name: str, actions: list[PlanAction]) -> str:
     """The agreed plan in a few lines, in the person's language."""
     lang = language
-    head = gettext(lang, "%(sender)s: Hello %(name)s, this is what we agreed together:") % {
+    head = gettext(lang, N_("%(sender)s: Hello %(name)s, this is what we agreed together:")) % {
         "sender": sender,
         "name": name,
     }
     lines = [_line(lang, a) for a in actions if a.status == "open"]
-    tail = gettext(lang, "Questions? Reply to this message.")
+    tail = gettext(lang, N_("Questions? Reply to this message."))
     return "\n".join([head, *lines, tail])
 
 
 def reminder(language: str, sender: str, name: str, item: PlanAction) -> str:
     """A reminder of one of the person's own actions."""
-    head = gettext(language, "%(sender)s: Hello %(name)s, a reminder of what you would do:") % {
+    head = gettext(language, N_("%(sender)s: Hello %(name)s, a reminder of what you would do:")) % {
         "sender": sender,
         "name": name,
     }
-    tail = gettext(language, "Done, or do you need help? Reply to this message.")
+    tail = gettext(language, N_("Done, or do you need help? Reply to this message."))
     return "\n".join([head, _line(language, item), tail])
 
 

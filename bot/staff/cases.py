@@ -11,8 +11,7 @@ from starlette.routing import Route
 
 from bot.errors import NoRoute
 from bot.outreach import handoff, turns
-from bot.outreach.alerts import REASONS
-from bot.staff import printouts, report
+from bot.staff import accounts, printouts, report, workspace
 from bot.staff.action import Action, Handler, incomplete
 from bot.staff.auth import login, logout, posted, require
 from bot.staff.case_view import details, local_time, today, visible_case, zone
@@ -23,7 +22,7 @@ from storage import appointments, casework, contacts, escalations, users
 from storage.cases import audit, get_case
 
 OUTCOMES = (N_("plan_made"), N_("referred"), N_("reached_by_phone"), N_("not_reachable"))
-URGENCY = {"kind_check": 0, "asked_for_human": 1, "postponement": 1, "no_slot_fits": 2}
+URGENCY = {"kind_check": 0, "report_soon": 1, "asked_for_human": 2, "postponement": 2}
 NOT_URGENT = 3  # a reason not in URGENCY
 CALM = 9  # no open reason at all
 MAX_NOTE = 4000
@@ -38,10 +37,14 @@ def routes() -> list[Route]:
         Route("/admin/cases/{reference}", case_page),
         Route("/admin/cases/{reference}/letter", printouts.letter),
         Route("/admin/cases/{reference}/intake", printouts.intake_result),
+        Route("/admin/cases/{reference}/call", workspace.call_page),
+        Route("/admin/cases/{reference}/plan", workspace.plan_print),
+        Route("/admin/cases/{reference}/handover", workspace.handover),
         Route("/admin/cases/{reference}/{action}", case_action, methods=["POST"]),
         Route("/admin/audit", audit_log),
         Route("/admin/language", set_language, methods=["POST"]),
         Route("/admin/report", report.report_page),
+        *accounts.routes(),
     ]
 
 
@@ -65,12 +68,12 @@ async def case_list(request: Request) -> Response:
         cases.append(
             {
                 "case": case,
-                "reasons": [REASONS.get(r, r) for r in reasons],
+                "reasons": reasons,
                 "urgency": min((URGENCY.get(r, NOT_URGENT) for r in reasons), default=CALM),
                 "days_left": (case.report_date - day).days,
             }
         )
-    cases.sort(key=lambda c: (c["urgency"], c["days_left"]))
+    cases.sort(key=_most_urgent_first)
     return page(
         "staff_cases.html",
         session.user.language,
@@ -79,6 +82,11 @@ async def case_list(request: Request) -> Response:
         q=request.query_params.get("q", ""),
         attention=only_attention,
     )
+
+
+def _most_urgent_first(item: dict) -> tuple:
+    """Kind-checks first, then by days to the report date; closed cases last."""
+    return (item["urgency"] != 0, item["case"].status == "closed", item["days_left"])
 
 
 async def case_page(request: Request) -> Response:
@@ -96,6 +104,10 @@ async def case_page(request: Request) -> Response:
         case=case,
         days_left=(case.report_date - today(service)).days,
         outcomes=OUTCOMES,
+        attempt_kinds=workspace.ATTEMPT_KINDS,
+        attempt_outcomes=workspace.ATTEMPT_OUTCOMES,
+        plan_conditions=workspace.PLAN_CONDITIONS,
+        plan_who=workspace.WHO,
         zone=zone(service),
         offers=await appointments.free_offers(
             service.rt.db,
@@ -201,6 +213,7 @@ ACTIONS: dict[str, Handler] = {
     "book": _book,
     "appointment": _appointment,
     "outcome": _outcome,
+    **workspace.ACTIONS,
 }
 
 

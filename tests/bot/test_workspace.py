@@ -1,0 +1,102 @@
+"""The contact person's workspace over HTTP: calling (audited), contact attempts, the
+person's own plan told to them, known to care, the hand-over, and accounts."""
+
+import json
+
+import pytest
+
+from tests.service import Running
+from tests.staff import PASSWORD, Staff, add_user
+
+
+@pytest.fixture(scope="module")
+def staffed(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("ws")
+    service = Running(tmp, twilio=None, telegram=None)
+    add_user(service, "a.jansen@example.org", "contact", "venlo")
+    add_user(service, "admin@example.org", "admin")
+    # Sam answers: consent to share with the municipality, not (yet) with partners
+    service.cli("chat", "ZM-1", "--now", "2026-12-01T10:00:00+01:00", stdin="ja\nja\n")
+    service.start()
+    yield service
+    service.stop()
+
+
+@pytest.fixture
+def jansen(staffed):
+    staff = Staff(staffed)
+    assert staff.login("a.jansen@example.org").status_code == 303
+    return staff
+
+
+def audit_count(service, action: str) -> int:
+    return service.query("SELECT count(*) FROM audit_log WHERE action = ?", action)[0][0]
+
+
+def test_the_number_is_on_its_own_page_with_a_tel_link_and_each_view_is_audited(staffed, jansen):
+    case_page = jansen.client.get("/admin/cases/ZM-1").text
+    assert "+31622334455" not in case_page  # not on the case page itself
+    assert 'href="/admin/cases/ZM-1/call"' in case_page
+    before = audit_count(staffed, "reveal_number")
+    call = jansen.client.get("/admin/cases/ZM-1/call")
+    assert call.status_code == 200
+    assert 'href="tel:+31622334455"' in call.text
+    assert "terminal" in call.text.lower() or "sms" in call.text.lower()  # the channel
+    jansen.client.get("/admin/cases/ZM-1/call")
+    assert audit_count(staffed, "reveal_number") == before + 2
+
+
+def test_a_contact_attempt_is_logged_shown_in_the_timeline_and_counted(staffed, jansen):
+    token = jansen.csrf("/admin/cases/ZM-1")
+    response = jansen.client.post(
+        "/admin/cases/ZM-1/attempt",
+        data={"csrf": token, "kind": "phone", "outcome": "no_answer", "note": "ging over"},
+    )
+    assert response.status_code == 303
+    page = jansen.client.get("/admin/cases/ZM-1").text
+    assert "telefonisch: geen gehoor" in page and "ging over" in page
+    assert staffed.query("SELECT kind, outcome FROM contact_attempts") == [("phone", "no_answer")]
+    bad = jansen.client.post(
+        "/admin/cases/ZM-1/attempt", data={"csrf": token, "kind": "pigeon", "outcome": "reached"}
+    )
+    assert bad.status_code == 400
+
+
+def test_a_plan_of_three_actions_is_agreed_and_the_person_is_told(staffed, jansen):
+    token = jansen.csrf("/admin/cases/ZM-1")
+    actions = [
+        ("identity", "ID-kaart aanvragen bij de gemeente", "person", "2026-12-10"),
+        ("housing", "Huur doorbetalen regelen", "municipality", "2026-12-15"),
+        ("income", "Uitkering stopzetten melden", "person", "2027-01-05"),
+    ]
+    for condition, what, who, due in actions:
+        response = jansen.client.post(
+            "/admin/cases/ZM-1/plan_add",
+            data={"csrf": token, "condition": condition, "what": what, "who": who, "due": due},
+        )
+        assert response.status_code == 303
+    assert jansen.act("ZM-1", "plan_agree").status_code == 303
+    reminders = staffed.query(
+        "SELECT due_at FROM scheduled_events WHERE kind = 'plan_reminder' AND done_at IS NULL"
+    )
+    assert len(reminders) == 2  # the person's own two actions, not the municipality's
+    page = jansen.client.get("/admin/cases/ZM-1").text
+    assert "ID-kaart aanvragen" in page and "Afgesproken met de persoon op" in page
+    # the summary went to the person, on their channel, in their language
+    assert "Hallo Sam, dit hebben we samen afgesproken:" in page
+    assert "- ID-kaart aanvragen bij de gemeente (u, vóór 10-12-2026)" in page
+    printed = jansen.client.get("/admin/cases/ZM-1/plan")
+    assert printed.status_code == 200 and "Huur doorbetalen regelen" in printed.text
+
+
+def test_the_hand_over_needs_consent_to_share_with_partners(staffed, jansen):
+    assert jansen.client.get("/admin/cases/ZM-1/handover").status_code == 403
+
+
+def test_known_to_care_is_saved(staffed, jansen):
+    token = jansen.csrf("/admin/cases/ZM-1")
+    jansen.client.post(
+        "/admin/cases/ZM-1/care", data={"csrf": token, "known": "yes", "organisation": "GGZ"}
+    )
+    assert staffed.query("SELECT known_to_care FROM cases WHERE reference = 'ZM-1'") == [(1,)]
+    assert 'value="GGZ"' in jansen.client.get("/admin/cases/ZM-1").text
