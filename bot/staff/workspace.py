@@ -24,9 +24,9 @@ from bot.web.context import service_of
 from bot.web.templating import page
 from conversations.script import CONDITIONS
 from storage import casework, workspace
-from storage.workspace import ATTEMPT_KINDS, ATTEMPT_OUTCOMES, WHO
 from storage.cases import audit
 from storage.organisations import get_organisation
+from storage.workspace import ATTEMPT_KINDS, ATTEMPT_OUTCOMES, WHO
 
 __all__ = ["ACTIONS", "ATTEMPT_KINDS", "ATTEMPT_OUTCOMES", "PLAN_CONDITIONS", "WHO"]
 PLAN_CONDITIONS = CONDITIONS  # the five basic conditions, network and the kind-check

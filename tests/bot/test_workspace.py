@@ -1,12 +1,10 @@
 """The contact person's workspace over HTTP: calling (audited), contact attempts, the
 person's own plan told to them, known to care, the hand-over, and accounts."""
 
-import json
-
 import pytest
 
 from tests.service import Running
-from tests.staff import PASSWORD, Staff, add_user
+from tests.staff import Staff, add_user
 
 
 @pytest.fixture(scope="module")
