@@ -233,7 +233,7 @@ async def cmd_report(args: argparse.Namespace) -> int:
         raise UserError(str(exc)) from None
 
     async def body(rt: Runtime) -> int:
-        figures = await monitoring(rt.db, start, end)
+        figures = await monitoring(rt.db, start, end, tz=rt.calendar.tz)
         render = report_pages.to_csv if args.format == "csv" else report_pages.to_html
         sys.stdout.write(render(figures))
         return 0
