@@ -30,6 +30,7 @@ MAX_NOTE = 4000
 
 def routes() -> list[Route]:
     return [
+        Route("/", home),
         Route("/admin", lambda request: RedirectResponse("/admin/cases", status_code=303)),
         Route("/admin/login", login, methods=["GET", "POST"]),
         Route("/admin/logout", logout, methods=["POST"]),
@@ -46,6 +47,11 @@ def routes() -> list[Route]:
         Route("/admin/report", report.report_page),
         *accounts.routes(),
     ]
+
+
+async def home(request: Request) -> Response:
+    """`/`: the way in for staff, and in the sandbox for trying the bot as a person."""
+    return page("home.html", sandbox=service_of(request).settings.sandbox)
 
 
 async def case_list(request: Request) -> Response:
