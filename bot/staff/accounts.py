@@ -14,6 +14,7 @@ from bot.staff.auth import posted, require
 from bot.staff.case_view import local_time, zone
 from bot.web.context import service_of
 from bot.web.templating import page
+from locales import N_
 from storage import accounts, users
 from storage.cases import audit
 from storage.organisations import get_organisation
@@ -66,7 +67,7 @@ async def act(request: Request) -> Response:
                     raise HTTPException(404, "no such account")
                 if action == "disable":
                     if account.id == session.user.id:
-                        raise ValueError("you cannot disable your own account")
+                        raise ValueError(N_("you cannot disable your own account"))
                     await accounts.disable(tx, account.id, now)
                 elif action == "password":
                     await accounts.set_password(tx, account.id, fields.get("password", ""))
@@ -81,10 +82,10 @@ async def act(request: Request) -> Response:
 async def _add(tx, fields: dict[str, str], email: str, now) -> None:
     role, organisation = fields.get("role", ""), fields.get("organisation", "").strip() or None
     if role not in ("admin", "contact") or "@" not in email:
-        raise ValueError("an account needs an e-mail address and a role")
+        raise ValueError(N_("an account needs an e-mail address and a role"))
     if role == "contact" and (organisation is None or not await get_organisation(tx, organisation)):
-        raise ValueError("a contact person needs an existing organisation")
+        raise ValueError(N_("a contact person needs an existing organisation"))
     try:
         await users.add_user(tx, email, fields.get("password", ""), role, organisation, now)
     except sqlite3.IntegrityError:
-        raise ValueError("that e-mail address already has an account") from None
+        raise ValueError(N_("that e-mail address already has an account")) from None

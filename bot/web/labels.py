@@ -84,6 +84,8 @@ LABELS: dict[str, str] = {
     "queued": N_("queued"),
     "undelivered": N_("not delivered"),
     "read": N_("read"),
+    "sandboxed": N_("kept in the sandbox"),
+    "sending": N_("being sent"),
     # appointment modes
     "video": N_("video"),
     "visit": N_("visit"),

@@ -1,6 +1,9 @@
 """The contact person's workspace over HTTP: calling (audited), contact attempts, the
 person's own plan told to them, known to care, the hand-over, and accounts."""
 
+import html
+import re
+
 import pytest
 
 from tests.service import Running
@@ -98,3 +101,79 @@ def test_known_to_care_is_saved(staffed, jansen):
     )
     assert staffed.query("SELECT known_to_care FROM cases WHERE reference = 'ZM-1'") == [(1,)]
     assert 'value="GGZ"' in jansen.client.get("/admin/cases/ZM-1").text
+
+
+ENGLISH_CODES = (
+    ">new<",
+    "responding",
+    "completed",
+    "identity: ",
+    ": unknown",
+    ": help",
+    "share_with_municipality",
+    "share_with_partners",
+    "no_response",
+    "kind_check",
+    "no_answer",
+    "plan_made",
+    "reached_by_phone",
+    " · person",
+    " · consent",
+    "sandboxed",
+    "pending",
+    "delivered",
+)
+
+
+def test_the_staff_pages_in_dutch_show_no_english_codes(staffed, jansen):
+    admin = Staff(staffed)
+    admin.login("admin@example.org")
+    pages = [
+        jansen.client.get("/admin/cases").text,
+        jansen.client.get("/admin/cases/ZM-1").text,
+        jansen.client.get("/admin/cases/ZM-1/call").text,
+        jansen.client.get("/admin/cases/ZM-1/plan").text,
+        jansen.client.get("/admin/report").text,
+        admin.client.get("/admin/accounts").text,
+    ]
+    for page in pages:
+        text = re.sub(r"<[^>]+>", "><", page)  # what people read, not form values
+        for code in ENGLISH_CODES:
+            assert code not in text, code
+    case_page = pages[1]
+    assert "in gesprek" in case_page or "intake afgerond" in case_page
+    assert "delen met de gemeente: gegeven" in case_page
+
+
+def test_english_is_switchable(staffed):
+    staff = Staff(staffed)
+    staff.login("a.jansen@example.org")
+    token = staff.csrf("/admin/cases")
+    staff.client.post("/admin/language", data={"csrf": token, "language": "en"})
+    page = staff.client.get("/admin/cases/ZM-1").text
+    assert "Log a contact attempt" in page and "share with the municipality: given" in page
+    staff.client.post("/admin/language", data={"csrf": token, "language": "nl"})
+
+
+def test_publish_saves_what_is_in_the_editor_and_shows_errors_in_dutch(staffed):
+    admin = Staff(staffed)
+    admin.login("admin@example.org")
+    editor = admin.client.get("/admin/scripts/intake").text
+    token = re.search(r'name="csrf" value="([^"]+)"', editor).group(1)
+    revision = re.search(r'name="revision" value="([^"]*)"', editor).group(1)
+    source = html.unescape(re.search(r"<textarea[^>]*>(.*?)</textarea>", editor, re.S).group(1))
+    broken = admin.client.post(
+        "/admin/scripts/intake/publish",
+        data={"csrf": token, "revision": revision, "source": source.replace("start:", "stat:", 1)},
+    )
+    assert broken.status_code == 400
+    assert "Niet gepubliceerd: het script heeft fouten." in broken.text
+    assert "stat:" in broken.text  # what was typed is still there
+    edited = source.replace("Wij zijn het team Voorzorg.", "Wij zijn team Voorzorg.", 1)
+    assert edited != source
+    done = admin.client.post(
+        "/admin/scripts/intake/publish",
+        data={"csrf": token, "revision": revision, "source": edited},
+    )
+    assert done.status_code == 303
+    assert "Wij zijn team Voorzorg." in admin.client.get("/admin/scripts/intake").text
