@@ -6,19 +6,21 @@ import re
 
 import pytest
 
-from tests.service import Running
-from tests.staff import Staff, add_user
+from tests.cli import command, user
+from tests.service import App
+from tests.staff import Staff
+
+SETUP = (
+    user("a.jansen@example.org", "contact", "venlo"),
+    user("admin@example.org", "admin"),
+    # Sam answers: consent to share with the municipality, not (yet) with partners
+    command("chat", "ZM-1", "--now", "2026-12-01T10:00:00+01:00", stdin="ja\nja\n"),
+)
 
 
 @pytest.fixture(scope="module")
 def staffed(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("ws")
-    service = Running(tmp, twilio=None, telegram=None)
-    add_user(service, "a.jansen@example.org", "contact", "venlo")
-    add_user(service, "admin@example.org", "admin")
-    # Sam answers: consent to share with the municipality, not (yet) with partners
-    service.cli("chat", "ZM-1", "--now", "2026-12-01T10:00:00+01:00", stdin="ja\nja\n")
-    service.start()
+    service = App(tmp_path_factory.mktemp("ws"), twilio=None, telegram=None, setup=SETUP).start()
     yield service
     service.stop()
 

@@ -6,30 +6,30 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import ARTIFACTS, sign_in
-from tests.service import Running
-from tests.staff import add_user
+from tests.cli import NOW, File, command, user
+from tests.service import Served
 
 PHONE = {"width": 375, "height": 812}
-
-
-@pytest.fixture
-def staffed(tmp_path):
-    service = Running(tmp_path, twilio=None, telegram=None)
-    (tmp_path / "more.csv").write_text(
-        "reference,first_name,phone,municipality,report_date,prison,language\n"
-        "ZM-5,Noor,0633445566,Venlo,2027-01-28,,en\n"
-    )
-    service.cli("import", str(tmp_path / "more.csv"), "--now", "2026-12-01T09:30:00+01:00")
-    add_user(service, "a.jansen@example.org", "contact", "venlo")
+NOOR = """reference,first_name,phone,municipality,report_date,prison,language
+ZM-5,Noor,0633445566,Venlo,2027-01-28,,en
+"""
+SETUP = (
+    command("import", File("more.csv", NOOR), "--now", NOW),
+    user("a.jansen@example.org", "contact", "venlo"),
     # Noor (English) consents and says she cares for children and wants help: a kind-check
-    service.cli(
+    command(
         "chat",
         "ZM-5",
         "--now",
         "2026-12-01T10:00:00+01:00",
         stdin="yes\nyes\nyes\n1\n1\n1\n1\n1\n1\n3\n1\n",
-    )
-    service.start()
+    ),
+)
+
+
+@pytest.fixture
+def staffed(tmp_path):
+    service = Served(tmp_path, twilio=None, telegram=None, setup=SETUP).start()
     yield service
     service.stop()
 
