@@ -27,6 +27,7 @@ REASONS = (
     "no_slot_fits",
     "opted_out",
     "not_understood",
+    "someone_else",
 )
 # The pilot's kinds of contact: how the person was first reached.
 CONTACT_KINDS = ("text", "phone", "letter", "existing_care", "social_team", "home_visit")

@@ -41,6 +41,7 @@ LABELS: dict[str, str] = {
     "not_understood": N_("the bot did not understand the answers"),
     "report_soon": N_("reports soon"),
     "stalled_intake": N_("stopped halfway through the questions"),
+    "someone_else": N_("someone else answered (a relative, for example)"),
     # contact attempts
     "phone": N_("phone"),
     "text": N_("text message"),
