@@ -5,15 +5,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
-import getpass
 import json
 import sqlite3
 import sys
 from collections.abc import Callable, Coroutine
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from bot import script_commands
+from bot.commands import add_commands, read_password
 from bot.config import load_settings
 from bot.errors import ConfigError, FileError, NoRoute, UserError
 from bot.outreach import handoff, retention, timeline, turns
@@ -233,7 +234,7 @@ async def cmd_report(args: argparse.Namespace) -> int:
         raise UserError(str(exc)) from None
 
     async def body(rt: Runtime) -> int:
-        figures = await monitoring(rt.db, start, end)
+        figures = await monitoring(rt.db, start, end, tz=rt.calendar.tz)
         render = report_pages.to_csv if args.format == "csv" else report_pages.to_html
         sys.stdout.write(render(figures))
         return 0
@@ -241,19 +242,10 @@ async def cmd_report(args: argparse.Namespace) -> int:
     return await _runtime_call(args, body)
 
 
-def _read_password() -> str:
-    if not sys.stdin.isatty():
-        return sys.stdin.readline().rstrip("\r\n")
-    first = getpass.getpass("Password: ")
-    if first != getpass.getpass("Password again: "):
-        raise UserError("the passwords differ")
-    return first
-
-
 async def cmd_user_add(args: argparse.Namespace) -> int:
     if args.role == "contact" and not args.organisation:
         raise UserError("a contact person needs --organisation")
-    password = _read_password()
+    password = read_password()
 
     async def body(rt: Runtime) -> int:
         if args.organisation and not await get_organisation(rt.db, args.organisation):
@@ -285,6 +277,8 @@ async def cmd_serve(args: argparse.Namespace) -> int:
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     settings = load_settings(db=args.db)
+    if not settings.public_url_set:  # links in alerts follow where we actually listen
+        settings = replace(settings, public_url=f"http://{_url_host(args.host)}:{args.port}")
     if args.demo:
         async with open_runtime(settings) as rt:
             if seeded := await demo.seed(rt, dt.datetime.now(dt.UTC)):
@@ -299,8 +293,19 @@ async def cmd_serve(args: argparse.Namespace) -> int:
         log_config=None,
     )
     server = uvicorn.Server(config)
+    base = f"http://{_url_host(args.host)}:{args.port}"
+    print(f"Voorzorg serves {base}/admin (staff sign-in)", flush=True)
+    if settings.sandbox:
+        print(f"sandbox: chat as a self-reporter at {base}/simulator", flush=True)
     await server.serve()
     return 0 if server.started else 1
+
+
+def _url_host(host: str) -> str:
+    """A host as it goes in a URL: a wildcard address means this machine."""
+    if host in ("0.0.0.0", "::", ""):
+        return "127.0.0.1"
+    return f"[{host}]" if ":" in host else host
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -365,6 +370,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("email")
     p.add_argument("--role", choices=["admin", "contact"], required=True)
     p.add_argument("--organisation", help="the contact person's organisation id")
+    add_commands(sub, user, command)
     scripts = sub.add_parser("scripts", help="conversation scripts").add_subparsers(
         dest="scripts_command", required=True
     )
@@ -381,6 +387,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"voorzorg: {line}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
+        print("voorzorg: interrupted", file=sys.stderr)
         return 130
 
 

@@ -38,6 +38,7 @@ class Settings:
     sms_per_second: float = 10.0
     tick_seconds: float = 30.0  # how often `serve` runs what is due
     window: tuple[dt.time, dt.time] = (dt.time(9), dt.time(20))  # messages to people
+    public_url_set: bool = False  # VOORZORG_PUBLIC_URL given; else `serve` follows --port
 
     @property
     def twilio_enabled(self) -> bool:
@@ -63,6 +64,7 @@ def load_settings(db: str | None = None, environ: Mapping[str, str] | None = Non
     draft = Settings(
         db_path=db_path,
         public_url=str(get("VOORZORG_PUBLIC_URL", "http://127.0.0.1:8080")).rstrip("/"),
+        public_url_set=get("VOORZORG_PUBLIC_URL") is not None,
         secret_key="",
         timezone=_zone(str(get("VOORZORG_TIMEZONE", "Europe/Amsterdam"))),
         twilio_account_sid=get("TWILIO_ACCOUNT_SID"),

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from bot.outreach import timeline
 from bot.outreach.importing import parse_organisations
 from bot.runtime import Runtime
-from storage.cases import CaseInput, any_case, save_case
+from storage.cases import CaseInput, any_case, get_case, save_case
 from storage.organisations import save_organisation, served_municipalities
 
 EXAMPLE_ORGANISATIONS = Path(__file__).parent.parent / "examples" / "organisations.yaml"
@@ -43,4 +44,7 @@ async def seed(rt: Runtime, now: dt.datetime) -> int:
                 language=language,
             )
             await save_case(tx, rt.vault, case, served[municipality], stamp)
+            saved = await get_case(tx, rt.vault, reference=case.reference)
+            assert saved is not None
+            await timeline.plan_case(tx, rt, saved, now)  # first message, reminders, purge
     return len(PEOPLE)

@@ -204,3 +204,17 @@ async def audit_log(db: Database, limit: int = AUDIT_LOG_LIMIT) -> list[sqlite3.
 
 def _time(stamp: str) -> dt.datetime:
     return dt.datetime.fromisoformat(stamp)
+
+
+async def new_cases(
+    db: Database, start: dt.date, end: dt.date, tz: dt.tzinfo = dt.UTC
+) -> list[str]:
+    """References of cases not yet contacted, imported from `start` to `end` (local days)."""
+    first = dt.datetime.combine(start, dt.time(0), tzinfo=tz).astimezone(dt.UTC)
+    after = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(0), tzinfo=tz)
+    rows = await db.fetchall(
+        """SELECT reference FROM cases WHERE status = 'new' AND purged_at IS NULL
+               AND created_at >= ? AND created_at < ? ORDER BY organisation_id, reference""",
+        (first.isoformat(), after.astimezone(dt.UTC).isoformat()),
+    )
+    return [r["reference"] for r in rows]

@@ -47,6 +47,7 @@ class Organisation:
     address: str | None = None
     closing_days: tuple[dt.date, ...] = ()  # closed besides the public calendar
     website: str | None = None  # public: where people can check the phone number
+    letter: str = "{}"  # JSON: the letter's wording per language (bot.staff.printouts)
 
 
 def municipality_key(name: str) -> str:
@@ -95,6 +96,7 @@ async def save_organisation(tx: aiosqlite.Connection, org: Organisation, now: st
             for s in org.slots
         ],
     )
+    await tx.execute("UPDATE organisations SET letter = ? WHERE id = ?", (org.letter, org.id))
     after = await _snapshot(tx, org.id)
     if before is None:
         return "created"
@@ -131,8 +133,7 @@ async def _snapshot(tx: aiosqlite.Connection, org_id: str) -> tuple | None:
 
     head = await rows(
         "SELECT name, kind, province, phone, timeline, sender_name, address, closing_days, "
-        "website "
-        "FROM organisations WHERE id = ?"
+        "website, letter FROM organisations WHERE id = ?"
     )
     if not head:
         return None

@@ -11,10 +11,26 @@ import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
+from storage import workspace
 from storage.db import Database
 
 PERSON_CHANNELS = ("sms", "whatsapp", "telegram", "simulator", "terminal")
 ACTIONS = ("plan_made", "referred")
+# Every row has every column, whatever is zero: the reasons and kinds are fixed here.
+REASONS = (
+    "no_response",
+    "report_soon",
+    "stalled_intake",
+    "kind_check",
+    "asked_for_human",
+    "postponement",
+    "no_slot_fits",
+    "opted_out",
+    "not_understood",
+    "someone_else",
+)
+# The pilot's kinds of contact: how the person was first reached.
+CONTACT_KINDS = ("text", "phone", "letter", "existing_care", "social_team", "home_visit")
 
 
 @dataclass
@@ -28,8 +44,10 @@ class Figures:
     appointments_kept: int = 0
     opted_out: int = 0
     with_actions: int = 0
+    known_to_care: int = 0
     escalations: Counter = field(default_factory=Counter)
     contact_kind: Counter = field(default_factory=Counter)
+    attempts: Counter = field(default_factory=Counter)  # contact attempts by kind
     days_to_response: list[float] = field(default_factory=list)
     hours_to_acknowledge: list[float] = field(default_factory=list)
 
@@ -56,14 +74,26 @@ class Report:
 
 
 async def monitoring(
-    db: Database, start: dt.date, end: dt.date, organisation_id: str | None = None
+    db: Database,
+    start: dt.date,
+    end: dt.date,
+    organisation_id: str | None = None,
+    tz: dt.tzinfo = dt.UTC,
 ) -> Report:
+    """The figures of the cases imported from `start` to `end`, local days in `tz`."""
+    first = dt.datetime.combine(start, dt.time(0), tzinfo=tz).astimezone(dt.UTC)
+    after = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(0), tzinfo=tz)
     cases = await db.fetchall(
         """SELECT c.id, c.status, c.opted_out, c.outcome, c.phone IS NOT NULL AS has_phone,
                   c.purged_at, o.name, COALESCE(o.province, '-') AS province
            FROM cases c JOIN organisations o ON o.id = c.organisation_id
-           WHERE substr(c.created_at, 1, 10) BETWEEN ? AND ? AND (? IS NULL OR o.id = ?)""",
-        (start.isoformat(), end.isoformat(), organisation_id, organisation_id),
+           WHERE c.created_at >= ? AND c.created_at < ? AND (? IS NULL OR o.id = ?)""",
+        (
+            first.isoformat(),
+            after.astimezone(dt.UTC).isoformat(),
+            organisation_id,
+            organisation_id,
+        ),
     )
     ids = [c["id"] for c in cases]
     facts = await _facts(db, ids)
@@ -77,7 +107,7 @@ async def monitoring(
 
 async def _facts(db: Database, ids: list[int]) -> dict[str, dict]:
     if not ids:
-        return defaultdict(dict)
+        return defaultdict(dict)  # type: ignore[return-value]
     marks = ",".join("?" * len(ids))
     person = ",".join(f"'{c}'" for c in PERSON_CHANNELS)
 
@@ -106,6 +136,8 @@ async def _facts(db: Database, ids: list[int]) -> dict[str, dict]:
             "WHERE status != 'cancelled' AND case_id IN ({marks}) GROUP BY case_id"
         ),
         "escalations": await _escalations(db, marks, ids),
+        "attempts": await workspace.attempt_counts(db, ids),
+        "known_to_care": await workspace.known_to_care(db, ids),
     }
 
 
@@ -126,16 +158,22 @@ def _count(f: Figures, case, facts: dict) -> None:
     first_out = facts["first_out"].get(cid)
     first_in = facts["first_in"].get(cid)
     f.contacted += bool(first_out) or bool(first_in)
+    attempts = facts["attempts"].get(cid, [])
+    f.attempts.update(kind for kind, _ in attempts)
+    reached = [kind for kind, outcome in attempts if outcome == "reached"]
     if first_in:
         f.responded += 1
-        f.contact_kind[first_in[2]] += 1
+        f.contact_kind["text"] += 1
         if first_out:
             delta = _at(first_in[1]) - _at(first_out[1])
             f.days_to_response.append(max(delta.total_seconds(), 0) / 86400)
+    elif reached:
+        f.contact_kind[reached[0]] += 1
     elif case["outcome"] == "reached_by_phone":
-        f.contact_kind["phone by contact person"] += 1
+        f.contact_kind["phone"] += 1
     elif not case["has_phone"] and not case["purged_at"]:
         f.contact_kind["letter"] += 1
+    f.known_to_care += cid in facts["known_to_care"]
     consent = facts["consent"].get(cid)
     f.consent_given += bool(consent and consent[1])
     answers = facts["answers"].get(cid)
@@ -167,6 +205,7 @@ COLUMNS = (
     ("appointments_kept", "appointments kept"),
     ("opted_out", "opted out"),
     ("with_actions", "cases with actions"),
+    ("known_to_care", "known to care"),
     ("median_days_to_response", "median days to response"),
     ("median_hours_to_acknowledge", "median hours to acknowledge"),
 )
@@ -183,9 +222,11 @@ def rows(report: Report) -> list[dict[str, object]]:
         for attr, label in COLUMNS:
             value = getattr(figures, attr)
             row[label] = round(value, 2) if isinstance(value, float) else value
-        for reason, n in sorted(figures.escalations.items()):
-            row[f"escalations: {reason}"] = n
-        for kind, n in sorted(figures.contact_kind.items()):
-            row[f"contact: {kind}"] = n
+        for reason in REASONS:
+            row[f"escalations: {reason}"] = figures.escalations[reason]
+        for kind in CONTACT_KINDS:
+            row[f"contact: {kind}"] = figures.contact_kind[kind]
+        for kind in workspace.ATTEMPT_KINDS:
+            row[f"attempts: {kind}"] = figures.attempts[kind]
         out.append(row)
     return out

@@ -23,6 +23,8 @@ REASONS = {
     "opted_out": "wil geen berichten meer",
     "not_understood": "de bot begreep de antwoorden niet",
     "someone_else": "iemand anders antwoordde (bijvoorbeeld een familielid)",
+    "report_soon": "meldt zich binnenkort",
+    "stalled_intake": "stopte halverwege de vragen",
 }
 ACK_WORDS = ("1", "ok", "oke", "gezien", "ja", "ik pak dit op")
 ACK_LABEL = "Ik pak dit op"
@@ -30,11 +32,16 @@ ACK_LABEL = "Ik pak dit op"
 
 def alert_text(rt: Runtime, case: Case, reason: str, line: int, now: dt.datetime) -> str:
     """No names, no answers: the reference, the reason, the time left, and a link."""
-    days = (case.report_date - rt.calendar.local(now).date()).days
+    today = rt.calendar.local(now).date()
+    days = (case.report_date - today).days
+    why = REASONS.get(reason, reason)
+    if reason == "report_soon":
+        left = rt.calendar.working_days_between(today, case.report_date)
+        why = f"meldt zich over {left} werkdagen"
     backup = " (u bent de tweede lijn: de eerste contactpersoon reageerde niet)" if line > 1 else ""
     return (
         f"Voorzorg: actie nodig voor {case.reference} ({case.municipality}){backup}.\n"
-        f"Reden: {REASONS.get(reason, reason)}. Nog {days} dagen tot de meldingsdatum.\n"
+        f"Reden: {why}. Nog {days} dagen tot de meldingsdatum.\n"
         f"Bekijk de casus: {rt.settings.public_url}/admin/cases/{case.reference}\n"
         "Antwoord OK als u dit oppakt."
     )

@@ -242,7 +242,25 @@ def _organisation(raw: Any) -> Organisation:
         address=_short(org_id, "address", raw.get("address"), 200),
         closing_days=_closing_days(org_id, raw.get("closing_days") or []),
         website=_short(org_id, "website", raw.get("website"), 200),
+        letter=_letter(org_id, raw.get("letter") or {}),
     )
+
+
+LETTER_KEYS = ("intro", "closing", "signature")
+
+
+def _letter(org_id: str, raw: Any) -> str:
+    """The letter's own wording per language: {nl: {intro, closing, signature}, en: ...}."""
+    if not isinstance(raw, dict):
+        raise ValueError(f"{org_id}: letter must map languages to intro, closing, signature")
+    wording = {}
+    for language, texts in raw.items():
+        if not isinstance(texts, dict) or set(texts) - set(LETTER_KEYS):
+            raise ValueError(f"{org_id}: letter.{language} may hold {', '.join(LETTER_KEYS)}")
+        wording[str(language)] = {
+            k: _short(org_id, f"letter.{language}.{k}", v, 1000) for k, v in texts.items()
+        }
+    return json.dumps(wording, ensure_ascii=False, sort_keys=True)
 
 
 def _closing_days(org_id: str, raw: Any) -> tuple[dt.date, ...]:

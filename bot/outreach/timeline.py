@@ -13,7 +13,7 @@ from dataclasses import dataclass, fields
 
 import aiosqlite
 
-from bot.outreach import alerts, retention, turns
+from bot.outreach import alerts, plan, retention, turns
 from bot.outreach.scheduler import (
     Done,
     Event,
@@ -114,15 +114,17 @@ async def on_outreach(tx, rt: Runtime, event: Event, now: dt.datetime) -> Done |
     if (why := await _to_person_check(tx, rt, case, now)) is not None:
         return why
     assert case is not None
+    if await conversations.started(tx, case.id):
+        return dropped("conversation already started")  # they wrote first: no chasing
     timeline = await timeline_for(tx, case.organisation_id)
     calendar = await rt.calendar_of(tx, case.organisation_id)
     latest = _latest_escalation(calendar, case, timeline)
-    escalate_at = min(calendar.add_working_days(now, timeline.escalate_after_days), latest)
+    after = calendar.add_working_days(now, timeline.escalate_after_days)
+    reason = "report_soon" if latest < after else "no_response"
+    escalate_at = min(after, latest)
     await schedule(
-        tx, case.id, "escalate", max(escalate_at, now), reason="no_response", since=now.isoformat()
+        tx, case.id, "escalate", max(escalate_at, now), reason=reason, since=now.isoformat()
     )
-    if await conversations.started(tx, case.id):
-        return dropped("conversation already started")
     target = await turns.route(tx, rt, case)
     if target is None:
         return Done(Result.WAITING, "no channel until the letter's invite code is used")
@@ -162,7 +164,33 @@ async def on_step_timeout(tx, rt: Runtime, event: Event, now: dt.datetime) -> Do
         return dropped("moved on")
     if await events.ever_sent(tx, case.id, "step_timeout"):
         return dropped("already nudged once")
-    return await _remind(tx, rt, case, "nudge", now)
+    done = await _remind(tx, rt, case, "nudge", now)
+    if done.result == Result.SENT:
+        await _escalate_if_still_stalled(tx, rt, case, now)
+    return done
+
+
+async def _escalate_if_still_stalled(
+    tx: aiosqlite.Connection, rt: Runtime, case: Case, now: dt.datetime
+) -> None:
+    """After the nudge: no answer within the nudge's wait, and a contact person is told."""
+    timeline = await timeline_for(tx, case.organisation_id)
+    calendar = await rt.calendar_of(tx, case.organisation_id)
+    wait = timeline.reminder_days[0] if timeline.reminder_days else 2
+    due = min(calendar.add_working_days(now, wait), _latest_escalation(calendar, case, timeline))
+    await schedule(
+        tx, case.id, "escalate", max(due, now), reason="stalled_intake", since=now.isoformat()
+    )
+
+
+async def on_plan_reminder(tx, rt: Runtime, event: Event, now: dt.datetime) -> Done | Postpone:
+    """A reminder of one of the person's own plan actions, before it is due."""
+    case = await _case(tx, rt, event)
+    if (why := await _to_person_check(tx, rt, case, now)) is not None:
+        return why
+    assert case is not None
+    why_not = await plan.remind(tx, rt, case, event.payload["action"], now)
+    return dropped(why_not) if why_not else sent("plan reminder")
 
 
 async def _remind(tx, rt: Runtime, case: Case, key: str, now: dt.datetime) -> Done:
@@ -215,4 +243,5 @@ HANDLERS: dict[str, Handler] = {
     "escalate": on_escalate,
     "escalation_check": on_escalation_check,
     "purge": on_purge,
+    "plan_reminder": on_plan_reminder,
 }

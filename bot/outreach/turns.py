@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import aiosqlite
 
-from bot.outreach import appointments, effects
+from bot.outreach import appointments, effects, scheduler
 from bot.runtime import Runtime
 from conversations import engine
 from conversations.matching import match_keyword
@@ -26,6 +26,7 @@ from storage.cases import Case
 from storage.organisations import get_organisation
 
 DEFAULT_SCRIPT = "intake"
+CHASING = ("outreach", "reminder", "escalate")  # timers for someone who has not answered
 Target = tuple[str, str | None]  # (channel, address); the terminal has no address
 # The engine call of a turn: given the state (None before the start), the conversation's
 # script and the facts, the outcome to apply (None: nothing to say).
@@ -157,9 +158,12 @@ async def receive(
     """One message from the self-reporter, answered where it came from. Someone who writes
     before we did gets the opening; a keyword in that first message counts too."""
 
+    wrote_first = []  # set when this message opens the conversation
+
     def answer(state: State | None, script: Script, facts: Facts) -> Outcome:
         opening = None
         if state is None:
+            wrote_first.append(True)
             opening = engine.begin(script, facts, now, case.language)
             if match_keyword(text, script.keyword_forms) is None:
                 return opening  # they wrote first: open the conversation, grade no reply
@@ -173,7 +177,10 @@ async def receive(
             reply.state, opening.messages + reply.messages, opening.effects + reply.effects
         )
 
-    return await advance(tx, rt, case, answer, now, target)
+    queued = await advance(tx, rt, case, answer, now, target)
+    if wrote_first:  # before the planned first message: no outreach chases them any more
+        await scheduler.cancel(tx, case.id, CHASING, now, "they wrote first")
+    return queued
 
 
 async def book_for_person(

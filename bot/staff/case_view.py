@@ -9,10 +9,9 @@ from zoneinfo import ZoneInfo
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
-from bot.outreach.alerts import REASONS
 from bot.service import Service
 from bot.web.context import service_of
-from storage import appointments, casework, escalations
+from storage import appointments, casework, escalations, workspace
 from storage.cases import Case, get_case
 from storage.users import Session
 
@@ -61,6 +60,7 @@ async def details(service: Service, case: Case) -> dict[str, Any]:
     consent = await casework.consent(db, case.id)
     shared = consent.get("share_with_municipality") is True
     appointment = await appointments.booked(db, case.id)
+    attempts = await workspace.attempts(db, vault, case.id)
     return {
         "consent": consent,
         "shared": shared,
@@ -68,7 +68,7 @@ async def details(service: Service, case: Case) -> dict[str, Any]:
         "escalations": [
             dict(e)
             | {
-                "reason_text": REASONS.get(e["reason"], e["reason"]),
+                "working_days_left": await _working_days_left(service, case, e["at"]),
                 "note": vault.open(e["note"], "escalations.note") or "",
                 "when": local_time(e["at"], tz),
             }
@@ -76,14 +76,62 @@ async def details(service: Service, case: Case) -> dict[str, Any]:
         ],
         "appointment": local_time(appointment["start"], tz) if appointment else None,
         "appointment_mode": appointment["mode"] if appointment else None,
-        "timeline": [
+        "timeline": await _timeline(service, case, attempts),
+        "attempts": attempts,
+        "plan": await workspace.plan(db, vault, case.id),
+        "plan_agreed_at": await workspace.plan_agreed_at(db, case.id),
+        "care": await workspace.care(db, vault, case.id),
+    }
+
+
+async def _working_days_left(service: Service, case: Case, at: str) -> int:
+    """Working days from an escalation's day to the report date (organisation calendar)."""
+    calendar = await service.rt.calendar_of(service.rt.db, case.organisation_id)
+    day = dt.datetime.fromisoformat(at).astimezone(zone(service)).date()
+    return calendar.working_days_between(day, case.report_date)
+
+
+async def _timeline(
+    service: Service, case: Case, attempts: list[workspace.Attempt]
+) -> list[dict[str, Any]]:
+    """Messages, notes, consent events and contact attempts, oldest first."""
+    tz = zone(service)
+    entries = [
+        (
+            entry.at,
+            entry.order,
             {
                 "who": entry.who,
                 "channel": entry.channel,
                 "text": entry.text,
                 "status": entry.status,
                 "when": local_time(entry.at, tz),
-            }
-            for entry in await casework.timeline(db, vault, case.id)
-        ],
-    }
+                "consent": entry.who == "consent",
+            },
+        )
+        for entry in await casework.timeline(service.rt.db, service.rt.vault, case.id)
+    ]
+    entries += [
+        (
+            a.at,
+            (4, a.id),
+            {
+                "who": "attempt",
+                "channel": a.kind,
+                "outcome": a.outcome,
+                "text": a.note,
+                "status": None,
+                "when": local_time(a.at, tz),
+            },
+        )
+        for a in attempts
+    ]
+    return [item for _, _, item in sorted(entries, key=lambda e: (e[0], e[1]))]
+
+
+def _consent(entry: casework.Entry) -> dict[str, Any]:
+    """A consent event's purpose and whether it was given, for the page to word."""
+    if entry.who != "consent":
+        return {}
+    purpose, _, given = entry.text.partition(": ")
+    return {"purpose": purpose, "given": given == "yes"}

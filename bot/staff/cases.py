@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import sqlite3
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 
-import aiosqlite
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -15,20 +11,18 @@ from starlette.routing import Route
 
 from bot.errors import NoRoute
 from bot.outreach import handoff, turns
-from bot.outreach.alerts import REASONS
-from bot.service import Service
-from bot.staff import printouts, report
+from bot.staff import accounts, printouts, report, workspace
+from bot.staff.action import Action, Handler, incomplete
 from bot.staff.auth import login, logout, posted, require
 from bot.staff.case_view import details, local_time, today, visible_case, zone
 from bot.web.context import service_of
 from bot.web.templating import page
 from locales import N_
 from storage import appointments, casework, contacts, escalations, users
-from storage.cases import Case, audit, get_case
-from storage.users import Session
+from storage.cases import audit, get_case
 
 OUTCOMES = (N_("plan_made"), N_("referred"), N_("reached_by_phone"), N_("not_reachable"))
-URGENCY = {"kind_check": 0, "asked_for_human": 1, "postponement": 1, "no_slot_fits": 2}
+URGENCY = {"kind_check": 0, "report_soon": 1, "asked_for_human": 2, "postponement": 2}
 NOT_URGENT = 3  # a reason not in URGENCY
 CALM = 9  # no open reason at all
 MAX_NOTE = 4000
@@ -36,6 +30,7 @@ MAX_NOTE = 4000
 
 def routes() -> list[Route]:
     return [
+        Route("/", home),
         Route("/admin", lambda request: RedirectResponse("/admin/cases", status_code=303)),
         Route("/admin/login", login, methods=["GET", "POST"]),
         Route("/admin/logout", logout, methods=["POST"]),
@@ -43,11 +38,20 @@ def routes() -> list[Route]:
         Route("/admin/cases/{reference}", case_page),
         Route("/admin/cases/{reference}/letter", printouts.letter),
         Route("/admin/cases/{reference}/intake", printouts.intake_result),
+        Route("/admin/cases/{reference}/call", workspace.call_page),
+        Route("/admin/cases/{reference}/plan", workspace.plan_print),
+        Route("/admin/cases/{reference}/handover", workspace.handover),
         Route("/admin/cases/{reference}/{action}", case_action, methods=["POST"]),
         Route("/admin/audit", audit_log),
         Route("/admin/language", set_language, methods=["POST"]),
         Route("/admin/report", report.report_page),
+        *accounts.routes(),
     ]
+
+
+async def home(request: Request) -> Response:
+    """`/`: the way in for staff, and in the sandbox for trying the bot as a person."""
+    return page("home.html", sandbox=service_of(request).settings.sandbox)
 
 
 async def case_list(request: Request) -> Response:
@@ -70,12 +74,12 @@ async def case_list(request: Request) -> Response:
         cases.append(
             {
                 "case": case,
-                "reasons": [REASONS.get(r, r) for r in reasons],
+                "reasons": reasons,
                 "urgency": min((URGENCY.get(r, NOT_URGENT) for r in reasons), default=CALM),
                 "days_left": (case.report_date - day).days,
             }
         )
-    cases.sort(key=lambda c: (c["urgency"], c["days_left"]))
+    cases.sort(key=_most_urgent_first)
     return page(
         "staff_cases.html",
         session.user.language,
@@ -84,6 +88,11 @@ async def case_list(request: Request) -> Response:
         q=request.query_params.get("q", ""),
         attention=only_attention,
     )
+
+
+def _most_urgent_first(item: dict) -> tuple:
+    """Kind-checks first, then by days to the report date; closed cases last."""
+    return (item["urgency"] != 0, item["case"].status == "closed", item["days_left"])
 
 
 async def case_page(request: Request) -> Response:
@@ -101,6 +110,10 @@ async def case_page(request: Request) -> Response:
         case=case,
         days_left=(case.report_date - today(service)).days,
         outcomes=OUTCOMES,
+        attempt_kinds=workspace.ATTEMPT_KINDS,
+        attempt_outcomes=workspace.ATTEMPT_OUTCOMES,
+        plan_conditions=workspace.PLAN_CONDITIONS,
+        plan_who=workspace.WHO,
         zone=zone(service),
         offers=await appointments.free_offers(
             service.rt.db,
@@ -114,30 +127,6 @@ async def case_page(request: Request) -> Response:
     )
 
 
-@dataclass(frozen=True)
-class Action:
-    """One posted staff action on a case, inside the write transaction it commits with."""
-
-    tx: aiosqlite.Connection
-    service: Service
-    session: Session
-    case: Case  # as read in `tx`
-    fields: dict[str, str]
-    now: dt.datetime
-
-    def text(self) -> str:
-        """The posted text, trimmed ('' when none)."""
-        return self.fields.get("text", "").strip()
-
-
-Handler = Callable[[Action], Awaitable[None]]
-
-
-def _incomplete() -> HTTPException:
-    """400 for an unknown action or one whose form lacks what it needs."""
-    return HTTPException(400, "unknown or incomplete action")
-
-
 async def _acknowledge(a: Action) -> None:
     """An escalation of this case is taken on (a stale or foreign id changes nothing)."""
     escalation = a.fields.get("escalation", "")
@@ -149,7 +138,7 @@ async def _acknowledge(a: Action) -> None:
 async def _note(a: Action) -> None:
     """A note on the case, sealed; at most MAX_NOTE characters are kept."""
     if not a.text():
-        raise _incomplete()
+        raise incomplete()
     vault = a.service.rt.vault
     await casework.add_note(a.tx, vault, a.case.id, a.session.user.id, a.text()[:MAX_NOTE], a.now)
 
@@ -163,14 +152,14 @@ async def _take_over(a: Action) -> None:
     """The signed-in contact person handles the conversation; the bot relays."""
     contact = await _contact(a)
     if contact is None:
-        raise _incomplete()
+        raise incomplete()
     await handoff.take_over(a.tx, a.service.rt, a.case, contact["id"], a.now)
 
 
 async def _say(a: Action) -> None:
     """Write to the person as the contact person, while the conversation is taken over."""
     if not a.case.taken_over_by or not a.text():
-        raise _incomplete()
+        raise incomplete()
     contact = await _contact(a)
     name = contact["name"] if contact else a.session.user.email
     try:
@@ -182,7 +171,7 @@ async def _say(a: Action) -> None:
 async def _hand_back(a: Action) -> None:
     """The bot picks the conversation up again."""
     if not a.case.taken_over_by:
-        raise _incomplete()
+        raise incomplete()
     await handoff.hand_back(a.tx, a.service.rt, a.case, a.now)
 
 
@@ -190,7 +179,7 @@ async def _book(a: Action) -> None:
     """Book (or move to) a free time for the person, who is told on their channel."""
     chosen = a.fields.get("offer")
     if not chosen:
-        raise _incomplete()
+        raise incomplete()
     case, rt = a.case, a.service.rt
     offers = await appointments.free_offers(
         a.tx,
@@ -209,7 +198,7 @@ async def _appointment(a: Action) -> None:
     """The booked appointment was kept or missed."""
     status = a.fields.get("status")
     if status not in ("kept", "missed"):
-        raise _incomplete()
+        raise incomplete()
     await appointments.mark(a.tx, a.case.id, status)
 
 
@@ -217,7 +206,7 @@ async def _outcome(a: Action) -> None:
     """What came of the case; the case is closed too when asked."""
     outcome = a.fields.get("outcome")
     if outcome not in OUTCOMES:
-        raise _incomplete()
+        raise incomplete()
     await casework.set_outcome(a.tx, a.case.id, outcome, close=a.fields.get("close") == "1")
 
 
@@ -230,6 +219,7 @@ ACTIONS: dict[str, Handler] = {
     "book": _book,
     "appointment": _appointment,
     "outcome": _outcome,
+    **workspace.ACTIONS,
 }
 
 
@@ -242,7 +232,7 @@ async def case_action(request: Request) -> Response:
     action, now = request.path_params["action"], service.clock.now()
     handler = ACTIONS.get(action)
     if handler is None:
-        raise _incomplete()
+        raise incomplete()
     async with service.rt.db.transaction() as tx:
         case = await get_case(tx, service.rt.vault, case_id=visible.id)
         if case is None:

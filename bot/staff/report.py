@@ -11,9 +11,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from bot.staff.auth import require
-from bot.staff.case_view import today
+from bot.staff.case_view import today, zone
 from bot.web.context import service_of
 from bot.web.templating import page, render
+from locales import N_
 from storage.report import Report, monitoring, rows
 
 
@@ -35,9 +36,54 @@ def chart_bars(report: Report) -> list[dict]:
     ]
 
 
+# The CSV's keys, worded for people (translated through the catalogs on the page).
+PREFIXES = {
+    "escalations": N_("escalations"),
+    "contact": N_("first reached by"),
+    "attempts": N_("contact attempts"),
+}
+FIGURE_LABELS = (
+    N_("self-reporters"),
+    N_("contacted"),
+    N_("responded"),
+    N_("response rate"),
+    N_("consent given"),
+    N_("intake completed"),
+    N_("appointments booked"),
+    N_("appointments kept"),
+    N_("opted out"),
+    N_("cases with actions"),
+    N_("known to care"),
+    N_("median days to response"),
+    N_("median hours to acknowledge"),
+)
+
+
+def figures_table(report: Report) -> dict:
+    """The report turned a quarter: one row per figure, one column per organisation and
+    the total, so it stays narrow on a phone however many figures there are.
+
+    Each row's `label` is (prefix or None, English label or code); every row has a value
+    for every column, zero included.
+    """
+    table = rows(report)
+    columns = [{"province": r["province"], "organisation": r["organisation"]} for r in table]
+    keys = [k for k in table[0] if k not in ("province", "organisation")]
+    out = []
+    for key in keys:
+        prefix, _, code = key.partition(": ")
+        label = (PREFIXES[prefix], code) if code else (None, key)
+        out.append({"key": key, "label": label, "cells": [r.get(key, 0) for r in table]})
+    return {"columns": columns, "rows": out}
+
+
 def to_html(report: Report, language: str = "nl") -> str:
     return render(
-        "report.html", language, report=report, table=rows(report), bars=chart_bars(report)
+        "report.html",
+        language,
+        report=report,
+        figures=figures_table(report),
+        bars=chart_bars(report),
     )
 
 
@@ -62,7 +108,7 @@ async def report_page(request: Request) -> Response:
     except ValueError as exc:
         raise HTTPException(400, str(exc)) from None
     scope = None if session.user.is_admin else session.user.organisation_id
-    report = await monitoring(service.rt.db, start, end, scope)
+    report = await monitoring(service.rt.db, start, end, scope, zone(service))
     if request.query_params.get("format") == "csv":
         return Response(
             to_csv(report),
@@ -74,6 +120,6 @@ async def report_page(request: Request) -> Response:
         session.user.language,
         session=session,
         report=report,
-        table=rows(report),
+        figures=figures_table(report),
         bars=chart_bars(report),
     )

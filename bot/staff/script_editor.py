@@ -117,9 +117,16 @@ async def act(request: Request) -> Response:
                 now,
             )
         elif action == "publish":
-            draft = await store.draft(service.rt.db, script_id, editor_email, now)
-            if review(draft["source"])["errors"]:
-                raise HTTPException(400, "the draft has errors; fix them before publishing")
+            if review(source)["errors"]:  # what is in the editor, not the last saved draft
+                return _with_errors(session, script_id, source, fields)
+            await store.save_draft(  # publish what is in the editor: save it first
+                service.rt.db,
+                script_id,
+                source,
+                int(fields.get("revision", "0")),
+                editor_email,
+                now,
+            )
             await store.publish(service.rt.db, script_id, None, editor_email, now)
             await service.rt.reload(script_id)
         elif action == "rollback":
@@ -148,6 +155,25 @@ async def act(request: Request) -> Response:
     async with service.rt.db.transaction() as tx:
         await audit(tx, editor_email, f"script_{action}", None, now.isoformat(), script_id)
     return RedirectResponse(f"/admin/scripts/{script_id}", status_code=303)
+
+
+def _with_errors(session, script_id: str, source: str, fields: dict) -> Response:
+    """The editor again, with the text as typed and why it cannot be published."""
+    return page(
+        "staff_script.html",
+        session.user.language,
+        status=400,
+        session=session,
+        draft={
+            "script_id": script_id,
+            "source": source,
+            "revision": fields.get("revision"),
+            "version": fields.get("version", "?"),
+        },
+        review=review(source),
+        not_published=True,
+        preview=None,
+    )
 
 
 async def _preview(request, session, script_id: str, source: str, fields: dict) -> Response:

@@ -7,6 +7,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.responses import HTMLResponse
 
+from bot.web.labels import label
 from locales import gettext
 
 TEMPLATES = Environment(
@@ -14,6 +15,7 @@ TEMPLATES = Environment(
     autoescape=select_autoescape(default=True),
     extensions=["jinja2.ext.i18n"],
 )
+TEMPLATES.globals["label"] = label  # `{{ _(label(code)) }}`: a code in the page's language
 
 
 def render(name: str, language: str = "nl", **context) -> str:

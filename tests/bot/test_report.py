@@ -41,7 +41,7 @@ async def test_the_figures(world):
     assert (total.consent_given, total.intake_completed, total.appointments_booked) == (1, 1, 1)
     assert total.opted_out == 1
     assert total.escalations == {"no_response": 2, "opted_out": 1}  # Kim and Robin; Alex
-    assert total.contact_kind == {"sms": 2, "letter": 1}
+    assert total.contact_kind == {"text": 2, "letter": 1}  # the pilot's kinds
     assert total.median_days_to_response == pytest.approx(0.5, abs=0.5)
     venlo = report.groups[("Limburg", "Gemeente Venlo")]
     assert (venlo.self_reporters, venlo.responded) == (2, 1)

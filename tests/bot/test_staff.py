@@ -207,7 +207,7 @@ def test_a_contact_books_an_appointment_for_the_person_and_marks_it_kept(staffed
     staff = Staff(staffed)
     staff.login("a.jansen@example.org")
     page = staff.client.get("/admin/cases/ZM-1").text
-    first = re.search(r'<option value="([^"]+)">', page).group(1)
+    first = re.search(r'name="offer"><option value="([^"]+)">', page).group(1)
     assert staff.act("ZM-1", "book", offer=first).status_code == 303
     [(status,)] = staffed.query("SELECT status FROM appointments")
     assert status == "booked"

@@ -80,7 +80,11 @@ async def test_someone_who_answers_at_once_gets_no_reminders(world):
         "Dank u, Sam.",
         "Wij stellen u zo een",
     ]
-    assert await world.escalations("ZM-1") == []
+    # no "no response" escalation; they stopped mid-intake, so after the nudge: stalled
+    assert [e[1:3] for e in await world.escalations("ZM-1")] == [
+        ("stalled_intake", 1),
+        ("stalled_intake", 2),  # not acknowledged: the backup
+    ]
     assert ("reminder", "dropped: answered") in await world.outcomes("ZM-1")
     assert ("escalate", "dropped: answered") in await world.outcomes("ZM-1")
 
@@ -93,7 +97,7 @@ async def test_someone_who_answers_late_gets_only_the_first_reminder(world):
     texts = [m[1] for m in await world.messages("ZM-1")]
     assert sum("heeft u ons bericht gezien" in t for t in texts) == 1
     assert not any("wij horen graag van u" in t for t in texts)
-    assert await world.escalations("ZM-1") == []
+    assert [e[1] for e in await world.escalations("ZM-1")] == ["stalled_intake"]  # after nudge
 
 
 async def test_someone_who_stops_halfway_gets_one_nudge(world):
@@ -109,7 +113,13 @@ async def test_someone_who_stops_halfway_gets_one_nudge(world):
             "Gemeente Venlo: Hallo Sam, u was nog niet klaar. U kunt verder waar u was.",
         )
     ]
-    assert await world.escalations("ZM-1") == []
+    # the nudge went unanswered for two working days: the contact person is told
+    assert (await world.escalations("ZM-1"))[0] == (
+        "Fri 18 Dec 11:00",
+        "stalled_intake",
+        1,
+        "a.jansen@example.org",
+    )
 
 
 async def test_someone_who_opts_out_hears_nothing_more_and_the_contact_knows(world):
@@ -141,7 +151,7 @@ async def test_no_phone_means_no_messages_but_an_escalation_after_five_working_d
 async def test_a_near_report_date_escalates_at_once(world):
     await world.cohort(row("ZM-1", report="2026-12-24"), at(2026, 12, 14, 10))
     await world.tick(at(2026, 12, 14, 10))
-    assert (await world.escalations("ZM-1"))[0][:2] == ("Mon 14 Dec 10:00", "no_response")
+    assert (await world.escalations("ZM-1"))[0][:2] == ("Mon 14 Dec 10:00", "report_soon")
 
 
 async def test_christmas_week(world):
