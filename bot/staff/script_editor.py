@@ -14,8 +14,9 @@ from bot.staff.case_view import local_time, zone
 from bot.web.context import service_of
 from bot.web.templating import page
 from conversations.plain import check_messages
-from conversations.script import ScriptError, load_script
+from conversations.script import Script, ScriptError, load_script
 from conversations.testing import SAM, Conversation
+from conversations.translations import unreviewed
 from conversations.validate import Finding, validate
 from locales import N_
 from storage import scripts as store
@@ -50,6 +51,7 @@ def review(source: str) -> dict:
     except Exception as exc:  # a draft can be broken in ways no check foresaw
         findings, messages = [Finding("error", "script", f"cannot check: {exc}")], []
     return {
+        "unreviewed": _awaiting_review(script),
         "errors": [str(f) for f in findings if f.level == "error"],
         "warnings": [str(f) for f in findings if f.level == "warning"],
         "messages": [
@@ -63,6 +65,14 @@ def review(source: str) -> dict:
             for m in messages
         ],
     }
+
+
+def _awaiting_review(script: Script) -> dict[str, list[str]]:
+    """Per language, the texts still drafts or missing: what a reviewer should read."""
+    waiting: dict[str, list[str]] = {}
+    for where, language in unreviewed(script):
+        waiting.setdefault(language, []).append(where)
+    return waiting
 
 
 async def index(request: Request) -> Response:
