@@ -53,7 +53,10 @@ class Runtime:
 
 @asynccontextmanager
 async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
-    db = await Database.open(settings.db_path)
+    """Open the database with the settings' key (a wrong key stops here, before any
+    change), seed the scripts, and hand out the runtime."""
+    vault = Vault(settings.secret_key)
+    db = await Database.open(settings.db_path, vault)
     try:
         files = load_default_scripts()
         await script_store.seed(db, files, dt.datetime.now(dt.UTC))
@@ -61,6 +64,6 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
         for script_id, from_file in files.items():
             published[script_id] = await script_store.published(db, script_id) or from_file
         calendar = Calendar(tz=ZoneInfo(settings.timezone))
-        yield Runtime(settings, db, Vault(settings.secret_key), published, calendar)
+        yield Runtime(settings, db, vault, published, calendar)
     finally:
         await db.close()
