@@ -176,6 +176,7 @@ async def cmd_case_erase(args: argparse.Namespace) -> int:
             await retention.erase(
                 tx, rt.vault, case.id, dt.datetime.now(dt.UTC), "erased on request", actor="cli"
             )
+        await rt.db.checkpoint()  # erased data leaves the WAL too
         print(f"{case.reference}: personal data erased")
         return 0
 

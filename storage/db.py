@@ -127,6 +127,12 @@ class Database:
         """Raises if the database does not answer."""
         await self.fetchone("SELECT 1")
 
+    async def checkpoint(self) -> None:
+        """Copy the WAL into the database file and empty it: after an erasure, the old
+        page images (sealed, but of data that must be gone) leave the WAL too."""
+        async with self._lock:
+            await self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
     async def probe_write(self, now: dt.datetime) -> None:
         """Raises if the database does not take a write (read-only, full disk)."""
         async with self.transaction() as tx:

@@ -107,6 +107,8 @@ async def tick(rt: Runtime, handlers: dict[str, Handler], now: dt.datetime) -> C
                 )
                 result = await _run(tx, rt, handlers, event, now)
                 counts[(event.kind, str(result))] += 1
+    if any(result == Result.PURGED for _, result in counts):
+        await rt.db.checkpoint()  # erased data leaves the WAL too
     return counts
 
 

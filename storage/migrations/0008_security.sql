@@ -27,3 +27,9 @@ ALTER TABLE sessions ADD COLUMN last_seen_at TEXT;
 
 -- A timer whose handler failed is tried again with backoff; this counts the tries.
 ALTER TABLE scheduled_events ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+
+-- Which address an outgoing message went to, as a keyed hash: erasing a person also
+-- finds the replies to chats that claimed their code before they were bound.
+ALTER TABLE outbox ADD COLUMN address_hash TEXT;
+CREATE INDEX outbox_address_hash ON outbox (channel, address_hash) WHERE address_hash IS NOT NULL;
+CREATE INDEX inbound_sender_hash ON inbound (channel, sender_hash) WHERE sender_hash IS NOT NULL;
