@@ -44,6 +44,12 @@ class Runtime:
         days = await organisations.closing_days(conn, organisation_id)
         return self.calendar.with_closing_days(days) if days else self.calendar
 
+    async def fallbacks(self, script: Script) -> list[Script]:
+        """The versions published before `script`, newest first: what a message falls
+        back to when `script` fails to render it."""
+        numbers = await script_store.earlier_published(self.db, script.id, script.version)
+        return [await self.script(script.id, n) for n in numbers]
+
     async def reload(self, script_id: str) -> None:
         """After a publish: new conversations get the new version from now on."""
         found = await script_store.published(self.db, script_id)
