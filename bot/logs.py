@@ -42,12 +42,18 @@ def _identity(record: logging.LogRecord) -> tuple:
     return (record.name, record.levelno, str(record.msg), exc_type)
 
 
+class _Handler(logging.StreamHandler):
+    """Voorzorg's own stderr handler; configuring again replaces it."""
+
+
 def configure(level: int = logging.INFO) -> logging.Handler:
-    """Log to stderr with repeats folded; returns the handler (tests look at it)."""
-    handler = logging.StreamHandler()
+    """Log to stderr with repeats folded; returns the handler."""
+    handler = _Handler()
     handler.setFormatter(logging.Formatter(FORMAT))
     handler.addFilter(RepeatFilter())
     root = logging.getLogger()
+    for old in [h for h in root.handlers if isinstance(h, _Handler)]:
+        root.removeHandler(old)
     root.setLevel(level)
     root.addHandler(handler)
     return handler
