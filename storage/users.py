@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import hashlib
+import logging
 import secrets
 from dataclasses import dataclass
 
@@ -14,6 +15,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from storage.db import Database, fetchone
 
+log = logging.getLogger("voorzorg.auth")
 HASHER = PasswordHasher()  # argon2id with the library's current recommended parameters
 DUMMY_HASH = HASHER.hash("not a password of anyone")  # equal work for unknown e-mails
 MIN_PASSWORD = 12
@@ -23,15 +25,6 @@ LOCKOUT = dt.timedelta(minutes=15)
 SESSION_LIFETIME = dt.timedelta(hours=8)
 SESSION_IDLE = dt.timedelta(minutes=30)  # a session unused this long has ended
 SEEN_EVERY = dt.timedelta(minutes=1)  # how often a session's last use is written
-
-
-class LockedOut(Exception):
-    """Too many login attempts for this account or from this address just now."""
-
-    def __init__(self, email: str, address: str):
-        super().__init__(f"too many login attempts for {email!r} or from {address}")
-        self.email = email
-        self.address = address
 
 
 @dataclass(frozen=True)
@@ -78,17 +71,19 @@ async def add_user(
 async def authenticate(
     db: Database, email: str, password: str, now: dt.datetime, address: str = "-"
 ) -> User | None:
-    """The user, or None for a wrong e-mail or password; `LockedOut` after too many
-    attempts. Each attempt is counted per account and per client address before the
-    password is checked (one statement each, in one transaction), so parallel attempts
-    cannot pass the lockout; the hash runs off the event loop."""
+    """The user, or None: a wrong e-mail or password, or too many attempts for this
+    account or from this address just now (then the password is not even checked).
+    Each attempt is counted per account and per client address before the password is
+    checked (one statement each, in one transaction), so parallel attempts cannot pass
+    the lockout; the hash runs off the event loop."""
     email = email.strip().lower()
     async with db.transaction() as tx:
         per_account = await _count_attempt(tx, "account", email, now)
         per_address = await _count_attempt(tx, "address", address, now)
         row = await fetchone(tx, "SELECT * FROM users WHERE email = ?", (email,))
     if per_account > MAX_FAILURES or per_address > MAX_ADDRESS_FAILURES:
-        raise LockedOut(email, address)
+        log.warning("login refused, too many attempts: account %r from %s", email[:120], address)
+        return None
     ok = await asyncio.to_thread(_verify, row["password_hash"] if row else DUMMY_HASH, password)
     if not (ok and row):
         return None

@@ -96,16 +96,10 @@ async def login(request: Request) -> Response:
         return Response("the form expired; reload the page", status_code=403)
     now, email = service.clock.now(), fields.get("email", "")
     address = request.client.host if request.client else "-"
-    try:
-        user = await users.authenticate(
-            service.rt.db, email, fields.get("password", ""), now, address
-        )
-    except users.LockedOut:
-        log.warning("login refused, too many attempts: account %r from %s", email[:120], address)
-        return _login_again(request, target, email, 429)
+    user = await users.authenticate(service.rt.db, email, fields.get("password", ""), now, address)
     if user is None:
         log.warning("failed login: account %r from %s", email[:120], address)
-        return _login_again(request, target, email, 401)
+        return _login_again(request, target, email)
     session = await users.open_session(service.rt.db, user, now)
     async with service.rt.db.transaction() as tx:
         await audit(tx, user.email, "login", None, now.isoformat())
@@ -115,12 +109,12 @@ async def login(request: Request) -> Response:
     return response
 
 
-def _login_again(request: Request, target: str, email: str, status: int) -> Response:
-    """The login form again, saying it failed (429: too many attempts just now)."""
+def _login_again(request: Request, target: str, email: str) -> Response:
+    """The login form again (401), saying it failed: wrong, or locked for a while."""
     token = secrets.token_urlsafe(24)
     response = page(
         "staff_login.html",
-        status=status,
+        status=401,
         login_token=token,
         next=target,
         failed=True,
