@@ -19,7 +19,6 @@ def test_text_that_starts_like_a_formula_is_neutralised():
 
 def test_the_report_csv_has_no_formula_cells():
     figures = Figures(self_reporters=2)
-    figures.escalations["=cmd|' /C calc'!A0"] += 1
     report = Report(
         dt.date(2026, 12, 1),
         dt.date(2026, 12, 31),
@@ -29,5 +28,4 @@ def test_the_report_csv_has_no_formula_cells():
     cells = [c for row in csv.reader(io.StringIO(to_csv(report))) for c in row]
     assert '\'=HYPERLINK("http://evil.example","klik")' in cells
     assert "'@Limburg" in cells
-    assert "escalations: =cmd|' /C calc'!A0" in cells  # a header that starts safely
     assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
