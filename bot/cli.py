@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import datetime as dt
 import json
+import os
 import sqlite3
 import sys
 from collections.abc import Callable, Coroutine
@@ -26,7 +27,7 @@ from bot.runtime import Runtime, open_runtime
 from bot.staff import report as report_pages
 from conversations.script import ScriptError
 from conversations.validate import sender_warnings
-from storage import SchemaTooNew, contacts, outbox, users
+from storage import DatabaseUnavailable, SchemaTooNew, WrongKey, contacts, outbox, users
 from storage.cases import audit, get_case
 from storage.export import case_export
 from storage.organisations import get_organisation, save_organisation, served_municipalities
@@ -175,6 +176,7 @@ async def cmd_case_erase(args: argparse.Namespace) -> int:
             await retention.erase(
                 tx, rt.vault, case.id, dt.datetime.now(dt.UTC), "erased on request", actor="cli"
             )
+        await rt.db.checkpoint()  # erased data leaves the WAL too
         print(f"{case.reference}: personal data erased")
         return 0
 
@@ -266,39 +268,28 @@ async def cmd_user_add(args: argparse.Namespace) -> int:
 
 
 async def cmd_serve(args: argparse.Namespace) -> int:
-    import logging
-
     import uvicorn
 
-    from bot import demo
+    from bot import demo, logs
+    from bot.web import server
     from bot.web.app import create_app
 
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logs.configure()
     settings = load_settings(db=args.db)
     if not settings.public_url_set:  # links in alerts follow where we actually listen
         settings = replace(settings, public_url=f"http://{_url_host(args.host)}:{args.port}")
-    if args.demo:
-        async with open_runtime(settings) as rt:
-            if seeded := await demo.seed(rt, dt.datetime.now(dt.UTC)):
-                print(f"demo: {seeded} made-up cases; chat with them at /simulator", flush=True)
-    config = uvicorn.Config(
-        create_app(settings),
-        host=args.host,
-        port=args.port,
-        access_log=False,
-        timeout_graceful_shutdown=10,
-        lifespan="on",
-        log_config=None,
-    )
-    server = uvicorn.Server(config)
+    # Open once before serving: a wrong key or a broken database stops here, with one
+    # line and a non-zero exit, instead of a server that cannot do its work.
+    async with open_runtime(settings) as rt:
+        if args.demo and (seeded := await demo.seed(rt, dt.datetime.now(dt.UTC))):
+            print(f"demo: {seeded} made-up cases; chat with them at /simulator", flush=True)
+    server_ = uvicorn.Server(server.config(create_app(settings), args.host, args.port))
     base = f"http://{_url_host(args.host)}:{args.port}"
     print(f"Voorzorg serves {base}/admin (staff sign-in)", flush=True)
     if settings.sandbox:
         print(f"sandbox: chat as a self-reporter at {base}/simulator", flush=True)
-    await server.serve()
-    return 0 if server.started else 1
+    await server_.serve()
+    return 0 if server_.started else 1
 
 
 def _url_host(host: str) -> str:
@@ -378,11 +369,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+STOPS = (
+    UserError,
+    ConfigError,
+    FileError,
+    SchemaTooNew,
+    ScriptError,
+    WrongKey,
+    DatabaseUnavailable,
+)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    os.umask(0o077)  # whatever Voorzorg creates (database, WAL, key) is ours alone
     try:
         return asyncio.run(args.handler(args))
-    except (UserError, ConfigError, FileError, SchemaTooNew, ScriptError) as exc:
+    except STOPS as exc:
         for line in str(exc).splitlines():
             print(f"voorzorg: {line}", file=sys.stderr)
         return 1

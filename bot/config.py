@@ -93,7 +93,7 @@ def load_settings(db: str | None = None, environ: Mapping[str, str] | None = Non
     if key is None:
         if not draft.sandbox:
             raise ConfigError("VOORZORG_SECRET_KEY is required when Twilio or Telegram is set up")
-        key = _sandbox_secret(db_path.parent / "secret.key")
+        key = _sandbox_secret(_key_file(env, db_path), db_path)
     if len(key) < 32:
         raise ConfigError("VOORZORG_SECRET_KEY must be at least 32 characters")
     return replace(draft, secret_key=key)
@@ -149,13 +149,44 @@ def _port(raw: str | None) -> int:
         raise ConfigError(f"SMTP_PORT must be a number, not {raw!r}") from None
 
 
-def _sandbox_secret(path: Path) -> str:
-    """The sandbox's key, generated once beside the database and readable only by us."""
+def _key_file(env: Mapping[str, str | None], db_path: Path) -> Path:
+    """Where the sandbox key lives: `VOORZORG_KEY_FILE`, else the user's configuration
+    directory, never beside the database (a copy of `var/` must not hold both).
+
+    A key from before (`secret.key` beside the database) keeps working where it is.
+    """
+    if chosen := env.get("VOORZORG_KEY_FILE"):
+        return Path(chosen).expanduser()
+    legacy = db_path.parent / "secret.key"
+    if legacy.exists():
+        return legacy
+    home = Path(env.get("HOME") or Path.home())
+    config_home = Path(env.get("XDG_CONFIG_HOME") or home / ".config")
+    return config_home / "voorzorg" / "sandbox.key"
+
+
+def _sandbox_secret(path: Path, db_path: Path) -> str:
+    """The sandbox's key, generated once (readable only by us) while no data needs it.
+
+    A database that already holds data was sealed with some key: a new one would lock
+    it away for good, so a missing key file then stops the command instead.
+    """
     if path.exists():
         return path.read_text("utf-8").strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(48)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    if db_path.exists() and db_path.stat().st_size > 0:
+        raise ConfigError(
+            f"the sandbox key {path} is missing but {db_path} holds data sealed with it; "
+            "restore the key file (or set VOORZORG_KEY_FILE or VOORZORG_SECRET_KEY)"
+        )
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(key + "\n")
-    return key
+        f.write(secrets.token_urlsafe(48) + "\n")
+    try:
+        os.link(draft, path)  # atomic: of two first runs at once, one key wins
+    except FileExistsError:
+        pass
+    finally:
+        draft.unlink()
+    return path.read_text("utf-8").strip()

@@ -44,6 +44,12 @@ class Runtime:
         days = await organisations.closing_days(conn, organisation_id)
         return self.calendar.with_closing_days(days) if days else self.calendar
 
+    async def fallbacks(self, script: Script) -> list[Script]:
+        """The versions published before `script`, newest first: what a message falls
+        back to when `script` fails to render it."""
+        numbers = await script_store.earlier_published(self.db, script.id, script.version)
+        return [await self.script(script.id, n) for n in numbers]
+
     async def reload(self, script_id: str) -> None:
         """After a publish: new conversations get the new version from now on."""
         found = await script_store.published(self.db, script_id)
@@ -53,7 +59,10 @@ class Runtime:
 
 @asynccontextmanager
 async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
-    db = await Database.open(settings.db_path)
+    """Open the database with the settings' key (a wrong key stops here, before any
+    change), seed the scripts, and hand out the runtime."""
+    vault = Vault(settings.secret_key)
+    db = await Database.open(settings.db_path, vault)
     try:
         files = load_default_scripts()
         await script_store.seed(db, files, dt.datetime.now(dt.UTC))
@@ -61,6 +70,6 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
         for script_id, from_file in files.items():
             published[script_id] = await script_store.published(db, script_id) or from_file
         calendar = Calendar(tz=ZoneInfo(settings.timezone))
-        yield Runtime(settings, db, Vault(settings.secret_key), published, calendar)
+        yield Runtime(settings, db, vault, published, calendar)
     finally:
         await db.close()

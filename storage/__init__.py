@@ -1,6 +1,6 @@
 """SQLite persistence: one writer, sealed personal data, numbered migrations."""
 
-from storage.crypto import Vault
-from storage.db import Database, SchemaTooNew
+from storage.crypto import Vault, WrongKey
+from storage.db import Database, DatabaseUnavailable, SchemaTooNew
 
-__all__ = ["Database", "SchemaTooNew", "Vault"]
+__all__ = ["Database", "DatabaseUnavailable", "SchemaTooNew", "Vault", "WrongKey"]

@@ -18,6 +18,13 @@ class SealError(ValueError):
     """A sealed value could not be opened: wrong key, wrong column, or tampered."""
 
 
+class WrongKey(RuntimeError):
+    """The secret key is not the one this database's data was sealed with."""
+
+
+KEY_CHECK_LABEL = b"voorzorg key check-value"
+
+
 def _derive(secret: bytes, info: bytes) -> bytes:
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(secret)
 
@@ -31,6 +38,11 @@ class Vault:
         raw = secret.encode("utf-8")
         self._aead = AESGCM(_derive(raw, b"voorzorg/seal/v1"))
         self._hash_key = _derive(raw, b"voorzorg/lookup-hash/v1")
+        self._check_key = _derive(raw, b"voorzorg/key-check/v1")
+
+    def check_value(self) -> str:
+        """An HMAC of a fixed label: stored once, it tells a wrong key at the next start."""
+        return hmac.new(self._check_key, KEY_CHECK_LABEL, hashlib.sha256).hexdigest()
 
     def seal(self, value: str | None, purpose: str) -> bytes | None:
         if value is None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+import os
 import sqlite3
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
@@ -11,11 +13,19 @@ from typing import Any
 
 import aiosqlite
 
+from storage.crypto import SealError, Vault, WrongKey
+
 BUSY_TIMEOUT_MS = 5000
+PRIVATE_FILE = 0o600  # the database and its -wal and -shm files
+PRIVATE_DIR = 0o700  # a directory Voorzorg creates for its database
 
 
 class SchemaTooNew(RuntimeError):
     """The database was written by a newer Voorzorg than this one."""
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The database cannot be opened or written (broken file, read-only, full disk)."""
 
 
 def migrations() -> list[tuple[int, str]]:
@@ -27,13 +37,33 @@ def migrations() -> list[tuple[int, str]]:
 
 
 async def _connect(path: Path) -> aiosqlite.Connection:
+    """A configured connection; on any failure it is closed (no thread left behind)."""
     conn = await aiosqlite.connect(path, isolation_level=None)
-    conn.row_factory = sqlite3.Row
-    await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    await conn.execute("PRAGMA journal_mode = WAL")
-    await conn.execute("PRAGMA synchronous = FULL")
-    await conn.execute("PRAGMA foreign_keys = ON")
+    try:
+        conn.row_factory = sqlite3.Row
+        await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        await conn.execute("PRAGMA journal_mode = WAL")
+        await conn.execute("PRAGMA synchronous = FULL")
+        await conn.execute("PRAGMA foreign_keys = ON")
+        await conn.execute("PRAGMA secure_delete = ON")  # erased data is overwritten
+    except BaseException:
+        await conn.close()
+        raise
     return conn
+
+
+def _private_files(path: Path) -> None:
+    """The database file exists and it, its WAL and its shared memory are 0600.
+
+    SQLite gives the -wal and -shm files the database file's permissions, so creating
+    the database private first keeps all three private.
+    """
+    if not path.parent.exists():
+        path.parent.mkdir(mode=PRIVATE_DIR, parents=True)
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, PRIVATE_FILE))
+    for file in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        if file.exists() and file.stat().st_mode & 0o777 != PRIVATE_FILE:
+            file.chmod(PRIVATE_FILE)
 
 
 class Database:
@@ -51,13 +81,28 @@ class Database:
         self._lock = asyncio.Lock()
 
     @classmethod
-    async def open(cls, path: str | Path) -> Database:
+    async def open(cls, path: str | Path, vault: Vault | None = None) -> Database:
+        """Open (creating and migrating) the database; with `vault`, first check its key.
+
+        Raises `WrongKey` before anything is written when the key is not the database's,
+        `SchemaTooNew`, or `DatabaseUnavailable` with the path and SQLite's reason.
+        """
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        writer = await _connect(path)
         try:
+            _private_files(path)
+            writer = await _connect(path)
+        except (sqlite3.Error, OSError) as exc:
+            raise DatabaseUnavailable(f"database {path}: {_reason(exc)}") from None
+        try:
+            if vault is not None:
+                await _check_key(writer, vault)
             await _migrate(writer)
+            if vault is not None:
+                await _keep_check_value(writer, vault)
             reader = await _connect(path)
+        except sqlite3.Error as exc:
+            await writer.close()
+            raise DatabaseUnavailable(f"database {path}: {_reason(exc)}") from None
         except BaseException:
             await writer.close()
             raise
@@ -81,6 +126,19 @@ class Database:
     async def ping(self) -> None:
         """Raises if the database does not answer."""
         await self.fetchone("SELECT 1")
+
+    async def checkpoint(self) -> None:
+        """Copy the WAL into the database file and empty it: after an erasure, the old
+        page images (sealed, but of data that must be gone) leave the WAL too."""
+        async with self._lock:
+            await self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    async def probe_write(self, now: dt.datetime) -> None:
+        """Raises if the database does not take a write (read-only, full disk)."""
+        async with self.transaction() as tx:
+            await tx.execute(
+                "INSERT OR REPLACE INTO heartbeat (id, at) VALUES (1, ?)", (now.isoformat(),)
+            )
 
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Row | None:
         return await fetchone(self._reader, sql, params)
@@ -107,6 +165,47 @@ async def fetchone(
     """The first row in one hop; add LIMIT 1 where more rows could match."""
     rows = await fetchall(conn, sql, params)
     return rows[0] if rows else None
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, OSError):
+        return exc.strerror or str(exc)
+    return str(exc)
+
+
+async def _check_key(conn: aiosqlite.Connection, vault: Vault) -> None:
+    """A database that holds a check-value accepts only the key that wrote it."""
+    found = await fetchall(
+        conn, "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'key_check'"
+    )
+    if not found:
+        return
+    row = await fetchone(conn, "SELECT value FROM key_check WHERE id = 1")
+    if row is not None and row["value"] != vault.check_value():
+        raise WrongKey(
+            "VOORZORG_SECRET_KEY is not the key this database was written with; "
+            "nothing was changed (set the right key, or restore the sandbox key file)"
+        )
+
+
+async def _keep_check_value(conn: aiosqlite.Connection, vault: Vault) -> None:
+    """At first open with a key, store its check-value; an older database without one
+    first shows that the key opens its sealed data."""
+    if await fetchone(conn, "SELECT 1 FROM key_check WHERE id = 1") is not None:
+        return
+    sample = await fetchone(conn, "SELECT first_name FROM cases LIMIT 1")
+    if sample is not None:
+        try:
+            vault.open(sample["first_name"], "cases.first_name")
+        except SealError:
+            raise WrongKey(
+                "VOORZORG_SECRET_KEY does not open this database's data; nothing was changed"
+            ) from None
+    now = dt.datetime.now(dt.UTC).isoformat()
+    await conn.execute(
+        "INSERT OR IGNORE INTO key_check (id, value, created_at) VALUES (1, ?, ?)",
+        (vault.check_value(), now),
+    )
 
 
 async def _migrate(conn: aiosqlite.Connection) -> None:

@@ -72,6 +72,17 @@ async def postpone(tx: aiosqlite.Connection, event_id: int, until: dt.datetime) 
     )
 
 
+async def retry(
+    tx: aiosqlite.Connection, event_id: int, due: dt.datetime, attempts: int, why: str
+) -> None:
+    """Put a claimed event whose handler failed back, to run again at `due`."""
+    await tx.execute(
+        """UPDATE scheduled_events SET done_at = NULL, outcome = ?, due_at = ?, attempts = ?
+           WHERE id = ?""",
+        (why, due.astimezone(dt.UTC).isoformat(), attempts, event_id),
+    )
+
+
 async def move(tx: aiosqlite.Connection, event_id: int, due: dt.datetime) -> None:
     """A pending event is due at another time."""
     await tx.execute(

@@ -43,13 +43,14 @@ async def queue_message(
     seg = count_segments(text)
     stamp = now.isoformat()
     cur = await tx.execute(
-        """INSERT INTO outbox (case_id, channel, address, body, choices, segments, encoding,
-               next_attempt_at, created_at, updated_at, audience)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        """INSERT INTO outbox (case_id, channel, address, address_hash, body, choices,
+               segments, encoding, next_attempt_at, created_at, updated_at, audience)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
         (
             case_id,
             channel,
             vault.seal(address, "outbox.address"),
+            vault.lookup_hash(address) if address is not None else None,
             vault.seal(text, "outbox.body"),
             vault.seal(json.dumps(choices), "outbox.choices") if choices else None,
             seg.count,

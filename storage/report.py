@@ -28,6 +28,7 @@ REASONS = (
     "opted_out",
     "not_understood",
     "someone_else",
+    "timer_failed",  # a timer failed after all its tries (bot.outreach.scheduler)
 )
 # The pilot's kinds of contact: how the person was first reached.
 CONTACT_KINDS = ("text", "phone", "letter", "existing_care", "social_team", "home_visit")

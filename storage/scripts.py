@@ -58,6 +58,19 @@ async def version(
     return await _load(conn, "script_id = ? AND version = ?", (script_id, number))
 
 
+async def earlier_published(
+    conn: Database | aiosqlite.Connection, script_id: str, below: int
+) -> list[int]:
+    """Numbers of versions that were published before `below`, newest first."""
+    rows = await fetchall(
+        conn,
+        """SELECT version FROM script_versions WHERE script_id = ? AND version < ?
+               AND status IN ('published', 'retired') ORDER BY version DESC""",
+        (script_id, below),
+    )
+    return [r["version"] for r in rows]
+
+
 async def _load(conn, where: str, params: tuple) -> Script | None:
     sql = f"SELECT script_id, version, source FROM script_versions WHERE {where}"
     row = await fetchone(conn, sql, params)

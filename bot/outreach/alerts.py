@@ -25,6 +25,7 @@ REASONS = {
     "someone_else": "iemand anders antwoordde (bijvoorbeeld een familielid)",
     "report_soon": "meldt zich binnenkort",
     "stalled_intake": "stopte halverwege de vragen",
+    "timer_failed": "een geplande stap (bericht, herinnering) lukte ook na herhalen niet",
 }
 ACK_WORDS = ("1", "ok", "oke", "gezien", "ja", "ik pak dit op")
 ACK_LABEL = "Ik pak dit op"

@@ -54,10 +54,15 @@ async def say_to_person(
 async def relay_to_contact(
     tx: aiosqlite.Connection, rt: Runtime, case: Case, text: str, now: dt.datetime
 ) -> None:
-    """What the person writes during a takeover goes to the contact who took over."""
+    """What the person writes during a takeover goes to the contact who took over.
+
+    The first line is fixed (an e-mail's subject is its first line): the person's words
+    never appear in a subject or on a lock screen's first line.
+    """
     contact = await contacts.by_id(tx, case.taken_over_by) if case.taken_over_by else None
     if contact is not None:
-        await alerts.tell_contact(tx, rt, case, contact, f"{case.reference}: {text}", now)
+        relayed = f"Voorzorg: bericht over {case.reference}\n{text}"
+        await alerts.tell_contact(tx, rt, case, contact, relayed, now)
 
 
 async def from_contact(

@@ -25,7 +25,7 @@ from storage.organisations import Contact, Organisation, Slot, municipality_key
 MAX_FILE_BYTES = 50 * 1024 * 1024
 REQUIRED_COLUMNS = ("reference", "first_name", "municipality", "report_date")
 OPTIONAL_COLUMNS = ("phone", "prison", "language")
-REFERENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$")
+REFERENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")  # no "/": it is in page paths
 ORG_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -147,7 +147,7 @@ def _case_row(
             raise ValueError(f"{column} is empty")
     reference = row["reference"]
     if not REFERENCE.match(reference):
-        raise ValueError(f"reference {reference[:40]!r} may hold only letters, digits and . _ / -")
+        raise ValueError(f"reference {reference[:40]!r} may hold only letters, digits and . _ -")
     first_name = row["first_name"]
     if len(first_name) > 100:
         raise ValueError("first_name is longer than 100 characters")

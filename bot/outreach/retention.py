@@ -19,6 +19,7 @@ PERSON_DATA_KINDS = (
     "escalate",
     "escalation_check",
     "plan_reminder",
+    "timer_failed",
 )
 
 

@@ -25,6 +25,9 @@ from storage.db import savepoint
 
 log = logging.getLogger("voorzorg.scheduler")
 BATCH = 100
+RETRY_AFTER = (dt.timedelta(minutes=5), dt.timedelta(minutes=30), dt.timedelta(hours=2))
+# ...and a last try on the next working day; after that the contact person hears of it
+FAILED_KIND = "timer_failed"  # the timer that tells the contact person
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,7 @@ class Event:
     kind: str
     due_at: dt.datetime
     payload: dict
+    attempts: int = 0  # how often its handler failed before
 
 
 class Result(enum.StrEnum):
@@ -45,6 +49,7 @@ class Result(enum.StrEnum):
     WAITING = "waiting"  # nothing to do yet (no channel until the letter's code is used)
     DROPPED = "dropped"  # no longer makes sense; the detail says why
     FAILED = "failed"
+    RETRYING = "retrying"  # the handler failed; it runs again later (`RETRY_AFTER`)
     POSTPONED = "postponed"
     TAKEN = "taken"  # another tick ran it
 
@@ -104,9 +109,12 @@ async def tick(rt: Runtime, handlers: dict[str, Handler], now: dt.datetime) -> C
                     row["kind"],
                     dt.datetime.fromisoformat(row["due_at"]),
                     json.loads(row["payload"]),
+                    row["attempts"],
                 )
                 result = await _run(tx, rt, handlers, event, now)
                 counts[(event.kind, str(result))] += 1
+    if any(result == Result.PURGED for _, result in counts):
+        await rt.db.checkpoint()  # erased data leaves the WAL too
     return counts
 
 
@@ -122,12 +130,27 @@ async def _run(tx, rt: Runtime, handlers: dict[str, Handler], event: Event, now)
                 done = await handler(tx, rt, event, now)
         except Exception as exc:
             log.exception("event %s (%s) failed", event.id, event.kind)
-            done = Done(Result.FAILED, type(exc).__name__)
+            return await _failed(tx, rt, event, type(exc).__name__, now)
     if isinstance(done, Postpone):
         await events.postpone(tx, event.id, done.until)
         return Result.POSTPONED
     await events.finish(tx, event.id, str(done))
     return done.result
+
+
+async def _failed(tx, rt: Runtime, event: Event, reason: str, now: dt.datetime) -> Result:
+    """Try a failed event again later; after the last try, give up and plan a timer
+    that tells the case's contact person why (that one is not escalated in turn)."""
+    tries = event.attempts + 1
+    if tries <= len(RETRY_AFTER) + 1:
+        due = now + RETRY_AFTER[tries - 1] if tries <= len(RETRY_AFTER) else None
+        due = due or rt.calendar.add_working_days(now, 1)
+        await events.retry(tx, event.id, due, tries, f"retry {tries}: {reason}")
+        return Result.RETRYING
+    await events.finish(tx, event.id, f"failed: {reason} ({tries} tries)")
+    if event.case_id is not None and event.kind != FAILED_KIND:
+        await schedule(tx, event.case_id, FAILED_KIND, now, timer=event.kind, reason=reason)
+    return Result.FAILED
 
 
 class SchedulerLoop:

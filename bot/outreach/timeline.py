@@ -15,6 +15,7 @@ import aiosqlite
 
 from bot.outreach import alerts, plan, retention, turns
 from bot.outreach.scheduler import (
+    FAILED_KIND,
     Done,
     Event,
     Handler,
@@ -235,6 +236,16 @@ async def on_appointment_reminder(tx, rt: Runtime, event: Event, now: dt.datetim
     return await _remind(tx, rt, case, "appointment_reminder", now)
 
 
+async def on_timer_failed(tx, rt: Runtime, event: Event, now: dt.datetime) -> Done:
+    """Another timer of the case failed for good: the contact person hears why."""
+    case = await _case(tx, rt, event)
+    if case is None:
+        return dropped("case gone")
+    why = f"{event.payload['timer']}: {event.payload['reason']}"
+    await alerts.escalate(tx, rt, case, "timer_failed", now, note=why)
+    return Done(Result.ESCALATED, why)
+
+
 HANDLERS: dict[str, Handler] = {
     "appointment_reminder": on_appointment_reminder,
     "outreach": on_outreach,
@@ -244,4 +255,5 @@ HANDLERS: dict[str, Handler] = {
     "escalation_check": on_escalation_check,
     "purge": on_purge,
     "plan_reminder": on_plan_reminder,
+    FAILED_KIND: on_timer_failed,
 }

@@ -9,6 +9,7 @@ inbound row marked processed, a chat bound to its case, a timer claimed).
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable
 
 import aiosqlite
@@ -17,6 +18,7 @@ from bot.outreach import appointments, effects, scheduler
 from bot.runtime import Runtime
 from conversations import engine
 from conversations.matching import match_keyword
+from conversations.render import RenderError
 from conversations.script import Script
 from conversations.state import Facts, Offer, Outcome, State
 from storage import appointments as slots
@@ -25,6 +27,7 @@ from storage import identities, inbound
 from storage.cases import Case
 from storage.organisations import get_organisation
 
+log = logging.getLogger("voorzorg.turns")
 DEFAULT_SCRIPT = "intake"
 CHASING = ("outreach", "reminder", "escalate")  # timers for someone who has not answered
 Target = tuple[str, str | None]  # (channel, address); the terminal has no address
@@ -108,11 +111,46 @@ async def advance(
     target = target or await route(tx, rt, case)
     if target is None:
         return []
-    outcome = move(state, script, await facts_for(tx, rt, case, now, state, script))
+    try:
+        outcome = move(state, script, await facts_for(tx, rt, case, now, state, script))
+    except RenderError as exc:
+        script, outcome = await _fall_back(tx, rt, case, move, state, script, now, exc)
     if outcome is None:
         return []
     turn = effects.Turn(tx, rt, case, script, *target, now)
     return await effects.apply(turn, outcome)
+
+
+async def _fall_back(
+    tx: aiosqlite.Connection,
+    rt: Runtime,
+    case: Case,
+    move: Move,
+    state: State | None,
+    failed: Script,
+    now: dt.datetime,
+    error: RenderError,
+) -> tuple[Script, Outcome | None]:
+    """The script version failed to render this turn: the newest earlier published
+    version that renders it (and knows the conversation's step) takes over; none does:
+    the error goes on (the scheduler retries and escalates)."""
+    for older in await rt.fallbacks(failed):
+        if state is not None and state.step is not None and state.step not in older.steps:
+            continue
+        try:
+            outcome = move(state, older, await facts_for(tx, rt, case, now, state, older))
+        except RenderError:
+            continue
+        log.warning(
+            "%s v%d does not render for case %s (%s); used v%d",
+            failed.id,
+            failed.version,
+            case.id,
+            type(error).__name__,
+            older.version,
+        )
+        return older, outcome
+    raise error
 
 
 async def start(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import logging
 import secrets
 from urllib.parse import quote
 
@@ -18,6 +19,7 @@ from storage import users
 from storage.cases import audit
 from storage.users import Session
 
+log = logging.getLogger("voorzorg.auth")
 COOKIE = "vz_session"
 LOGIN_COOKIE = "vz_login"  # double-submit token for the login form itself
 
@@ -92,28 +94,33 @@ async def login(request: Request) -> Response:
         fields.get("login_token", "").encode(), expected.encode()
     ):
         return Response("the form expired; reload the page", status_code=403)
-    now = service.clock.now()
-    user = await users.authenticate(
-        service.rt.db, fields.get("email", ""), fields.get("password", ""), now
-    )
+    now, email = service.clock.now(), fields.get("email", "")
+    address = request.client.host if request.client else "-"
+    user = await users.authenticate(service.rt.db, email, fields.get("password", ""), now, address)
     if user is None:
-        token = secrets.token_urlsafe(24)
-        response = page(
-            "staff_login.html",
-            status=401,
-            login_token=token,
-            next=target,
-            failed=True,
-            email=fields.get("email", ""),
-        )
-        set_cookie(request, response, LOGIN_COOKIE, token, 600)
-        return response
+        log.warning("failed login: account %r from %s", email[:120], address)
+        return _login_again(request, target, email)
     session = await users.open_session(service.rt.db, user, now)
     async with service.rt.db.transaction() as tx:
         await audit(tx, user.email, "login", None, now.isoformat())
     response = RedirectResponse(_next(fields.get("next")), status_code=303)
     set_cookie(request, response, COOKIE, session, int(users.SESSION_LIFETIME.total_seconds()))
     response.delete_cookie(LOGIN_COOKIE, path="/admin")
+    return response
+
+
+def _login_again(request: Request, target: str, email: str) -> Response:
+    """The login form again (401), saying it failed: wrong, or locked for a while."""
+    token = secrets.token_urlsafe(24)
+    response = page(
+        "staff_login.html",
+        status=401,
+        login_token=token,
+        next=target,
+        failed=True,
+        email=email,
+    )
+    set_cookie(request, response, LOGIN_COOKIE, token, 600)
     return response
 
 

@@ -17,9 +17,21 @@ from bot.web.templating import page, render
 from locales import N_
 from storage.report import Report, monitoring, rows
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell(value: object) -> object:
+    """A value safe for a spreadsheet: text that a spreadsheet would run as a formula
+    (starting with = + - @, a tab or a carriage return) gets a leading apostrophe.
+    Numbers stay numbers."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
 
 def to_csv(report: Report) -> str:
-    table = rows(report)
+    """The report as CSV, every text cell (headers too) neutralised for spreadsheets."""
+    table = [{cell(k): cell(v) for k, v in row.items()} for row in rows(report)]
     columns = list(dict.fromkeys(key for row in table for key in row))
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=columns, restval=0, lineterminator="\n")

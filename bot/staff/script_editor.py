@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 from starlette.exceptions import HTTPException
@@ -14,6 +15,7 @@ from bot.staff.case_view import local_time, zone
 from bot.web.context import service_of
 from bot.web.templating import page
 from conversations.plain import check_messages
+from conversations.render import RenderError
 from conversations.script import Script, ScriptError, load_script
 from conversations.testing import SAM, Conversation
 from conversations.translations import unreviewed
@@ -37,6 +39,12 @@ def routes() -> list[Route]:
         Route("/admin/scripts/{script_id}", editor),
         Route("/admin/scripts/{script_id}/{action}", act, methods=["POST"]),
     ]
+
+
+async def reviewed(source: str) -> dict:
+    """`review` in a worker thread: a slow draft never holds up the event loop (its
+    renders are on a budget too, so the thread ends soon)."""
+    return await asyncio.to_thread(review, source)
 
 
 def review(source: str) -> dict:
@@ -98,7 +106,7 @@ async def editor(request: Request) -> Response:
         session.user.language,
         session=session,
         draft=draft,
-        review=review(draft["source"]),
+        review=await reviewed(draft["source"]),
         preview=None,
     )
 
@@ -112,7 +120,7 @@ async def act(request: Request) -> Response:
     if len(source) > MAX_SOURCE:
         raise HTTPException(413, "script too long")
     if action == "check":
-        return JSONResponse(review(source))
+        return JSONResponse(await reviewed(source))
     if action == "preview":
         return await _preview(request, session, script_id, source, fields)
     now, editor_email = service.clock.now(), session.user.email
@@ -127,8 +135,8 @@ async def act(request: Request) -> Response:
                 now,
             )
         elif action == "publish":
-            if review(source)["errors"]:  # what is in the editor, not the last saved draft
-                return _with_errors(session, script_id, source, fields)
+            if (await reviewed(source))["errors"]:  # what is in the editor, not the last draft
+                return await _with_errors(session, script_id, source, fields)
             await store.save_draft(  # publish what is in the editor: save it first
                 service.rt.db,
                 script_id,
@@ -156,7 +164,7 @@ async def act(request: Request) -> Response:
                 "revision": fields.get("revision"),
                 "version": "?",
             },
-            review=review(source),
+            review=await reviewed(source),
             conflict=str(exc),
             preview=None,
         )
@@ -167,7 +175,7 @@ async def act(request: Request) -> Response:
     return RedirectResponse(f"/admin/scripts/{script_id}", status_code=303)
 
 
-def _with_errors(session, script_id: str, source: str, fields: dict) -> Response:
+async def _with_errors(session, script_id: str, source: str, fields: dict) -> Response:
     """The editor again, with the text as typed and why it cannot be published."""
     return page(
         "staff_script.html",
@@ -180,10 +188,20 @@ def _with_errors(session, script_id: str, source: str, fields: dict) -> Response
             "revision": fields.get("revision"),
             "version": fields.get("version", "?"),
         },
-        review=review(source),
+        review=await reviewed(source),
         not_published=True,
         preview=None,
     )
+
+
+def _replay(source: str, language: str | None, inputs: list[str]) -> list[tuple[str, str]]:
+    """The draft's conversation with Sam for these inputs (in a worker thread)."""
+    chat = Conversation(load_script(source, "draft"), SAM, language=language)
+    transcript = [("bot", m.text) for m in chat.last]
+    for text in inputs:
+        transcript.append(("person", text))
+        transcript += [("bot", said) for said in chat.send(text)]
+    return transcript
 
 
 async def _preview(request, session, script_id: str, source: str, fields: dict) -> Response:
@@ -191,15 +209,14 @@ async def _preview(request, session, script_id: str, source: str, fields: dict) 
     inputs = json.loads(fields.get("inputs") or "[]")[:MAX_PREVIEW_TURNS]
     if fields.get("text", "").strip():
         inputs.append(fields["text"][:2000])
-    checked = review(source)
+    checked = await reviewed(source)
     transcript: list[tuple[str, str]] = []
     if not checked["errors"]:
-        script = load_script(source, "draft")
-        chat = Conversation(script, SAM, language=fields.get("language") or None)
-        transcript += [("bot", m.text) for m in chat.last]
-        for text in inputs:
-            transcript.append(("person", text))
-            transcript += [("bot", said) for said in chat.send(text)]
+        language = fields.get("language") or None
+        try:
+            transcript = await asyncio.to_thread(_replay, source, language, inputs)
+        except RenderError as exc:
+            checked = {**checked, "errors": [f"does not render: {exc}"]}
     draft = {
         "script_id": script_id,
         "source": source,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import AsyncIterator, Mapping
 
 from starlette.applications import Starlette
@@ -29,11 +30,17 @@ SECURITY_HEADERS = {
 }
 
 
+HSTS = ("strict-transport-security", "max-age=31536000; includeSubDomains")
+log = logging.getLogger("voorzorg.web")
+
+
 async def healthz(request: Request) -> JSONResponse:
+    """200 while the database answers and takes a write; 503 otherwise (full disk too)."""
     service = service_of(request)
     try:
-        await service.rt.db.ping()
-    except Exception:
+        await service.rt.db.probe_write(service.clock.now())
+    except Exception as exc:
+        log.error("health check: the database does not take writes (%s)", type(exc).__name__)
         return JSONResponse({"status": "database unavailable"}, status_code=503)
     return JSONResponse({"status": "ok", "sandbox": service.settings.sandbox})
 
@@ -55,17 +62,21 @@ def create_app(
     routes: list[BaseRoute] = [Route("/healthz", healthz)]
     routes += twilio.routes() + telegram.routes()
     routes += simulator.routes() + cases.routes() + script_editor.routes()
-    app = Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(SecurityHeaders)])
+    https = settings.public_url.startswith("https://")
+    middleware = [Middleware(SecurityHeaders, hsts=https)]
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
     app.state.voorzorg = service
     return app
 
 
 class SecurityHeaders:
-    """Pure ASGI: adds the headers to every response without buffering bodies."""
+    """Pure ASGI: adds the headers to every response without buffering bodies; with
+    `hsts` (the public URL is https) browsers are told to use https only."""
 
-    def __init__(self, app: ASGIApp):
+    def __init__(self, app: ASGIApp, hsts: bool = False):
         self.app = app
-        self.extra = [(k.encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
+        headers = {**SECURITY_HEADERS, **dict([HSTS] if hsts else [])}
+        self.extra = [(k.encode(), v.encode()) for k, v in headers.items()]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

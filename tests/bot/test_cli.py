@@ -250,4 +250,4 @@ def test_erasure_on_request(db):
     person = everything["person"]
     assert (person["first_name"], person["phone"], person["prison"]) == ("", None, None)
     assert all(not m["text"] for m in person["messages"])
-    assert everything["conditions"]["identity"] == {"status": "help"}  # counted, not told
+    assert everything["conditions"]["identity"] == {"status": "unknown"}  # counted, not told

@@ -93,7 +93,7 @@ async def test_a_takeover_by_the_first_message_of_a_batch_holds_for_the_second(w
     case = await get_case(rt.db, rt.vault, reference="ZM-1")
     assert case.taken_over_by is not None
     staff = [text for _, text in await world.messages("ZM-1", audience="staff", full=True)]
-    assert "ZM-1: ja dat ben ik" in staff  # relayed to the contact person
+    assert "Voorzorg: bericht over ZM-1\nja dat ben ik" in staff  # relayed to the contact
     person = [text for _, text in await world.messages("ZM-1", full=True)]
     assert person == ["Gemeente Venlo (A. Jansen): Ik bel u zo"]  # the bot said nothing
 

@@ -240,7 +240,7 @@ async def test_a_contact_takes_over_by_replying_to_the_alert_and_hands_back(worl
     assert said[-1] == "Gemeente Venlo (A. Jansen): Hoi Sam, ik bel je morgen om 10 uur."
     await world.say(SAM, "Goed, tot morgen", at(2026, 12, 14, 11, 5))
     staff = [m[1] for m in await world.messages("ZM-1", audience="staff", full=True)]
-    assert staff[-1] == "ZM-1: Goed, tot morgen"  # relayed, not answered by the bot
+    assert staff[-1] == "Voorzorg: bericht over ZM-1\nGoed, tot morgen"  # relayed, not answered
     assert [m[1] for m in await world.messages("ZM-1")][-1].startswith("Gemeente Venlo (A. Jansen)")
     before = len(await world.messages("ZM-1"))
     await world.days(at(2026, 12, 14, 12), at(2026, 12, 18, 12))

@@ -51,7 +51,7 @@ async def test_repeated_failures_lock_the_account_for_a_while(account):
 async def test_a_session_lives_until_it_expires_or_is_closed(account):
     user = await users.authenticate(account, "k.jansen@example.org", PASSWORD, NOW)
     token = await users.open_session(account, user, NOW)
-    session = await users.session_for(account, token, NOW + dt.timedelta(hours=1))
+    session = await users.session_for(account, token, NOW + dt.timedelta(minutes=20))
     assert session.user == user and len(session.csrf) > 20
     [(stored,)] = await account.fetchall("SELECT token_hash FROM sessions")
     assert token not in stored  # only its hash is kept
