@@ -15,14 +15,17 @@ from pathlib import Path
 from typing import Any
 
 from bot import script_commands
+from bot.channels.setup import open_channels
+from bot.clock import FakeClock, SystemClock
 from bot.commands import add_commands, read_password
-from bot.config import load_settings
+from bot.config import check_serve, load_settings
 from bot.errors import ConfigError, FileError, NoRoute, UserError
 from bot.outreach import handoff, retention, timeline, turns
 from bot.outreach.cohort import import_cohort
 from bot.outreach.importing import parse_organisations
 from bot.outreach.inbound import record_processed
 from bot.outreach.scheduler import tick
+from bot.outreach.sender import deliver_due
 from bot.runtime import Runtime, open_runtime
 from bot.staff import report as report_pages
 from conversations.script import ScriptError
@@ -89,6 +92,8 @@ async def cmd_import(args: argparse.Namespace) -> int:
         result = await import_cohort(rt, data, now, skip_invalid=args.skip_invalid)
         for error in result.skipped:
             print(f"skipped {error}", file=sys.stderr)
+        for warning in result.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
         print(_summary("cases", result.counts))
         return 0
 
@@ -157,6 +162,7 @@ async def cmd_case_export(args: argparse.Namespace) -> int:
 
 async def cmd_tick(args: argparse.Namespace) -> int:
     now = _now(args.now)
+    settings = load_settings(db=args.db)
 
     async def body(rt: Runtime) -> int:
         counts = await tick(rt, timeline.HANDLERS, now)
@@ -164,9 +170,28 @@ async def cmd_tick(args: argparse.Namespace) -> int:
             print(f"{kind}: {n} {outcome}")
         if not counts:
             print("nothing due")
+        if args.no_send:
+            return 0
+        if not (settings.providers_configured or settings.sandbox_chosen):
+            print(
+                "voorzorg: queued, not delivered: no provider is set up (TWILIO_..., "
+                "TELEGRAM_BOT_TOKEN); VOORZORG_SANDBOX=1 delivers to the sandbox",
+                file=sys.stderr,
+            )
+            return 0
+        channels = await open_channels(settings)
+        try:
+            clock = FakeClock(now) if args.now else SystemClock()
+            delivered = await deliver_due(rt, channels, clock)
+        finally:
+            for channel in channels.values():
+                await channel.close()
+        for status, n in sorted(delivered.items()):
+            print(f"delivered: {n} {status}")
         return 0
 
-    return await _runtime_call(args, body)
+    async with open_runtime(settings) as rt:
+        return await body(rt)
 
 
 async def cmd_case_erase(args: argparse.Namespace) -> int:
@@ -276,6 +301,9 @@ async def cmd_serve(args: argparse.Namespace) -> int:
 
     logs.configure()
     settings = load_settings(db=args.db)
+    if args.demo:
+        settings = replace(settings, sandbox_chosen=True)
+    check_serve(settings)
     if not settings.public_url_set:  # links in alerts follow where we actually listen
         settings = replace(settings, public_url=f"http://{_url_host(args.host)}:{args.port}")
     # Open once before serving: a wrong key or a broken database stops here, with one
@@ -348,8 +376,9 @@ def build_parser() -> argparse.ArgumentParser:
     command("handback", cmd_case_handback, "give the chat back to the bot", case).add_argument(
         "reference"
     )
-    p = command("tick", cmd_tick, "run everything that is due, then exit")
+    p = command("tick", cmd_tick, "run everything that is due, deliver it, then exit")
     p.add_argument("--now", help="the moment to run at (ISO 8601 with offset)")
+    p.add_argument("--no-send", action="store_true", help="only queue; `serve` delivers")
     p = command("report", cmd_report, "monitoring report for a period")
     p.add_argument("--from", dest="start", help="first import day (default: 1st of this month)")
     p.add_argument("--to", dest="end", help="last import day (default: today)")

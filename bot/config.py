@@ -8,6 +8,7 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
@@ -38,6 +39,7 @@ class Settings:
     sms_per_second: float = 10.0
     tick_seconds: float = 30.0  # how often `serve` runs what is due
     window: tuple[dt.time, dt.time] = (dt.time(9), dt.time(20))  # messages to people
+    sandbox_chosen: bool = False  # VOORZORG_SANDBOX=1 or `serve --demo`
     public_url_set: bool = False  # VOORZORG_PUBLIC_URL given; else `serve` follows --port
 
     @property
@@ -49,8 +51,13 @@ class Settings:
         return bool(self.telegram_bot_token)
 
     @property
+    def providers_configured(self) -> bool:
+        return self.twilio_enabled or self.telegram_enabled
+
+    @property
     def sandbox(self) -> bool:
-        return not (self.twilio_enabled or self.telegram_enabled)
+        """Nothing leaves the machine: chosen, or (outside `serve`) nothing is set up."""
+        return self.sandbox_chosen or not self.providers_configured
 
 
 def load_settings(db: str | None = None, environ: Mapping[str, str] | None = None) -> Settings:
@@ -88,6 +95,7 @@ def load_settings(db: str | None = None, environ: Mapping[str, str] | None = Non
         sms_per_second=_number("VOORZORG_SMS_PER_SECOND", get("VOORZORG_SMS_PER_SECOND", "10")),
         tick_seconds=_number("VOORZORG_TICK_SECONDS", get("VOORZORG_TICK_SECONDS", "30")),
         window=_window(get("VOORZORG_SENDING_WINDOW", "09:00-20:00")),
+        sandbox_chosen=_flag(get("VOORZORG_SANDBOX", "false")),
     )
     key = get("VOORZORG_SECRET_KEY")
     if key is None:
@@ -96,7 +104,73 @@ def load_settings(db: str | None = None, environ: Mapping[str, str] | None = Non
         key = _sandbox_secret(_key_file(env, db_path), db_path)
     if len(key) < 32:
         raise ConfigError("VOORZORG_SECRET_KEY must be at least 32 characters")
+    _check_providers(draft)
     return replace(draft, secret_key=key)
+
+
+def _check_providers(s: Settings) -> None:
+    """A provider set up halfway is a mistake to name, never a reason to fall back."""
+    if bool(s.twilio_account_sid) != bool(s.twilio_auth_token):
+        given, missing = (
+            ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN")
+            if s.twilio_account_sid
+            else ("TWILIO_AUTH_TOKEN", "TWILIO_ACCOUNT_SID")
+        )
+        raise ConfigError(f"{given} is set but {missing} is not: set both to use Twilio")
+    if s.twilio_enabled and not (s.twilio_from or s.twilio_messaging_service_sid):
+        raise ConfigError(
+            "Twilio is set up without a sender: set TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID"
+        )
+    if s.telegram_webhook_secret and not s.telegram_bot_token:
+        raise ConfigError(
+            "TELEGRAM_WEBHOOK_SECRET is set but TELEGRAM_BOT_TOKEN is not: set both for Telegram"
+        )
+    if s.telegram_enabled and s.telegram_mode == "webhook" and not s.telegram_webhook_secret:
+        # Refused rather than warned: without the secret every update would be refused
+        # (403) or, worse, anyone could post updates; a deaf bot must not look healthy.
+        raise ConfigError(
+            "TELEGRAM_BOT_TOKEN is set but TELEGRAM_WEBHOOK_SECRET is not: set it (any long "
+            "random text) or use VOORZORG_TELEGRAM_MODE=polling"
+        )
+
+
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1", "[::1]")
+
+
+def is_loopback(url: str) -> bool:
+    """Whether a URL points at this machine (127.0.0.0/8, ::1, localhost)."""
+    host = (urlsplit(url).hostname or "").lower()
+    return host in LOOPBACK_HOSTS or host.startswith("127.")
+
+
+def check_serve(s: Settings) -> None:
+    """What `serve` needs beyond `load_settings`: an explicit sandbox or real providers,
+    and with real providers a public HTTPS URL they can call (one clear line if not)."""
+    if s.sandbox_chosen:
+        return
+    if not s.providers_configured:
+        raise ConfigError(
+            "no provider is set up (TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN, or "
+            "TELEGRAM_BOT_TOKEN): set one, or choose the sandbox with `voorzorg serve --demo` "
+            "or VOORZORG_SANDBOX=1"
+        )
+    called_back = s.twilio_enabled or (s.telegram_enabled and s.telegram_mode == "webhook")
+    if not called_back:
+        return
+    apis = [s.twilio_api_url] * s.twilio_enabled + [s.telegram_api_url] * s.telegram_enabled
+    stand_ins = all(is_loopback(url) for url in apis)  # the fake providers, in tests
+    if stand_ins and (is_loopback(s.public_url) or not s.public_url_set):
+        return
+    if not s.public_url_set:
+        raise ConfigError(
+            "VOORZORG_PUBLIC_URL is not set: Twilio and Telegram must reach this server; "
+            "set it to its public https:// address"
+        )
+    if is_loopback(s.public_url) or urlsplit(s.public_url).scheme != "https":
+        raise ConfigError(
+            f"VOORZORG_PUBLIC_URL {s.public_url!r} is not a public https:// address, so "
+            "Twilio and Telegram cannot reach it (and signatures would never match)"
+        )
 
 
 def _window(raw: str | None) -> tuple[dt.time, dt.time]:

@@ -59,3 +59,20 @@ class RecipientGone(SendError):
 
     def __init__(self, reason: str):
         super().__init__(reason, retry=False)
+
+
+class RecipientUnreachable(SendError):
+    """This address cannot get messages on this channel, ever: a landline or an invalid
+    number for SMS, a number without WhatsApp or outside its 24 hours (Twilio 21614,
+    63016...). Another channel may still work."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason, retry=False)
+
+
+class SendOutcomeUnknown(SendError):
+    """The call failed after the request left (timeout, dropped connection): the provider
+    may have accepted the message. Ask it before sending again."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason, retry=True)

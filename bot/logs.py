@@ -1,9 +1,15 @@
 """Logging for `serve`: one line per record, and a flood of the same record folded into
-one line with a count, so a bad hour cannot fill the disk with tracebacks."""
+one line with a count, so a bad hour cannot fill the disk with tracebacks.
+
+No provider token, key or message text in any log line: httpx (under python-telegram-bot)
+logs every request URL at INFO, and Telegram's URLs carry the bot token
+(`/bot<token>/sendMessage`). Those loggers are raised to WARNING, and a filter on the root
+handlers masks anything that looks like a bot token or a secret that slipped in anyway."""
 
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable
 
@@ -57,3 +63,35 @@ def configure(level: int = logging.INFO) -> logging.Handler:
     root.setLevel(level)
     root.addHandler(handler)
     return handler
+
+
+CHATTY_CLIENTS = ("httpx", "httpcore", "telegram", "aiohttp", "twilio.http_client")
+BOT_TOKEN = re.compile(r"\b\d{3,}:[A-Za-z0-9_-]{5,}")
+MASK = "[hidden]"
+
+
+class Redact(logging.Filter):
+    """Masks Telegram bot tokens and the given secrets in every record it sees."""
+
+    def __init__(self, secrets: tuple[str, ...] = ()):
+        super().__init__()
+        self.secrets = tuple(s for s in secrets if s and len(s) >= 8)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = BOT_TOKEN.sub(MASK, message)
+        for secret in self.secrets:
+            cleaned = cleaned.replace(secret, MASK)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return True
+
+
+def quiet_provider_clients(secrets: tuple[str, ...] = ()) -> None:
+    """HTTP clients log at WARNING and above only; every root handler redacts."""
+    for name in CHATTY_CLIENTS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+    redact = Redact(secrets)
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(f, Redact) for f in handler.filters):
+            handler.addFilter(redact)

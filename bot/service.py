@@ -7,10 +7,9 @@ import contextlib
 import logging
 from collections.abc import Mapping
 
-from bot.channels.base import SANDBOX_CHANNELS, Arrival, Channel, SandboxChannel
-from bot.channels.email import EmailChannel
-from bot.channels.telegram import TelegramChannel, make_bot
-from bot.channels.twilio import TwilioChannel
+from bot.channels.base import Arrival, Channel
+from bot.channels.setup import open_channels
+from bot.channels.telegram import TelegramChannel
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.outreach import timeline
@@ -42,7 +41,7 @@ class Service:
 
     async def start(self) -> None:
         self.rt: Runtime = await self._exit.enter_async_context(open_runtime(self.settings))
-        self.channels = await self._channels()
+        self.channels = await open_channels(self.settings) | self._given
         stored = asyncio.Event()
         self.writer = InboundWriter(self.rt.db, self.rt.vault, stored)
         telegram = self.channels.get("telegram")
@@ -90,25 +89,6 @@ class Service:
         return await apply_status(
             self.rt, channel, provider_id, status, error_code, self.clock.now()
         )
-
-    async def _channels(self) -> dict[str, Channel]:
-        s = self.settings
-        channels: dict[str, Channel] = {name: SandboxChannel(name) for name in SANDBOX_CHANNELS}
-        for name in ("sms", "whatsapp"):
-            channels[name] = (
-                TwilioChannel(s, name, s.sms_per_second)
-                if s.twilio_enabled
-                else SandboxChannel(name)
-            )
-        if s.smtp_host and s.smtp_from:
-            channels["email"] = EmailChannel(s)
-        if s.telegram_enabled:
-            bot = make_bot(s)
-            await bot.initialize()
-            channels["telegram"] = TelegramChannel(bot)
-        else:
-            channels["telegram"] = SandboxChannel("telegram")
-        return channels | self._given
 
     async def _telegram_inbound(self, telegram: TelegramChannel) -> None:
         if self.settings.telegram_mode == "webhook":

@@ -28,6 +28,7 @@ class CaseInput:
     phone: str | None = None  # E.164
     prison: str | None = None
     language: str = "nl"
+    phone_type: str | None = None  # why the phone cannot get texts (landline...); None: mobile
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,12 @@ class Case:
     opted_out: bool
     purged: bool = False
     taken_over_by: int | None = None  # a contact person handles the conversation
+    phone_type: str | None = None  # landline, premium-rate, VoIP...: no texts to it
+
+    @property
+    def textable(self) -> bool:
+        """Whether the phone can get SMS (and WhatsApp): a mobile number."""
+        return self.phone is not None and self.phone_type is None
 
 
 def new_invite_code() -> str:
@@ -68,6 +75,7 @@ def _case(row: sqlite3.Row, vault: Vault) -> Case:
         opted_out=bool(row["opted_out"]),
         purged=row["purged_at"] is not None,
         taken_over_by=row["taken_over_by"],
+        phone_type=row["phone_type"],
     )
 
 
@@ -107,6 +115,7 @@ async def save_case(
         old.report_date,
         old.language,
         old.organisation_id,
+        old.phone_type,
     ) == (
         data.first_name,
         data.phone,
@@ -115,19 +124,21 @@ async def save_case(
         data.report_date,
         data.language,
         organisation_id,
+        data.phone_type,
     )
     if same:
         return "unchanged"
     await tx.execute(
         """UPDATE cases SET first_name = ?, phone = ?, phone_hash = ?, prison = ?,
                municipality = ?, report_date = ?, language = ?, organisation_id = ?,
-               updated_at = ? WHERE id = ?""",
+               phone_type = ?, updated_at = ? WHERE id = ?""",
         (
             *_sealed(vault, data),
             data.municipality,
             data.report_date.isoformat(),
             data.language,
             organisation_id,
+            data.phone_type,
             now,
             old.id,
         ),
@@ -152,8 +163,8 @@ async def _insert(
             await tx.execute(
                 """INSERT INTO cases (reference, first_name, phone, phone_hash, prison,
                        municipality, report_date, language, organisation_id, invite_code,
-                       created_at, updated_at)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                       phone_type, created_at, updated_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 (
                     data.reference,
                     *_sealed(vault, data),
@@ -162,6 +173,7 @@ async def _insert(
                     data.language,
                     organisation_id,
                     new_invite_code(),
+                    data.phone_type,
                     now,
                     now,
                 ),

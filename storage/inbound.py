@@ -95,6 +95,18 @@ async def last_sender(
     return row["channel"], vault.open(row["sender"], "inbound.sender") or ""
 
 
+async def last_received(
+    conn: aiosqlite.Connection | Database, case_id: int, channel: str
+) -> dt.datetime | None:
+    """When the person last wrote on this channel (None: never)."""
+    row = await fetchone(
+        conn,
+        "SELECT max(received_at) FROM inbound WHERE case_id = ? AND channel = ?",
+        (case_id, channel),
+    )
+    return dt.datetime.fromisoformat(row[0]) if row and row[0] else None
+
+
 async def answered_since(tx: aiosqlite.Connection, case_id: int, since: dt.datetime) -> bool:
     """Whether the person wrote anything from `since` on."""
     row = await fetchone(

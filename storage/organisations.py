@@ -48,6 +48,8 @@ class Organisation:
     closing_days: tuple[dt.date, ...] = ()  # closed besides the public calendar
     website: str | None = None  # public: where people can check the phone number
     letter: str = "{}"  # JSON: the letter's wording per language (bot.staff.printouts)
+    # Approved WhatsApp templates, JSON: {purpose: {language: Content SID (HX...)}}
+    whatsapp_templates: str = "{}"
 
 
 def municipality_key(name: str) -> str:
@@ -60,13 +62,14 @@ async def save_organisation(tx: aiosqlite.Connection, org: Organisation, now: st
     before = await _snapshot(tx, org.id)
     await tx.execute(
         """INSERT INTO organisations (id, name, kind, province, phone, timeline, sender_name,
-               address, closing_days, website, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+               address, closing_days, website, whatsapp_templates, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT (id) DO UPDATE SET name = excluded.name, kind = excluded.kind,
                province = excluded.province, phone = excluded.phone,
                timeline = excluded.timeline, sender_name = excluded.sender_name,
                address = excluded.address, closing_days = excluded.closing_days,
-               website = excluded.website""",
+               website = excluded.website,
+               whatsapp_templates = excluded.whatsapp_templates""",
         (
             org.id,
             org.name,
@@ -78,6 +81,7 @@ async def save_organisation(tx: aiosqlite.Connection, org: Organisation, now: st
             org.address,
             json.dumps(sorted(day.isoformat() for day in org.closing_days)),
             org.website,
+            org.whatsapp_templates,
             now,
         ),
     )
@@ -133,7 +137,7 @@ async def _snapshot(tx: aiosqlite.Connection, org_id: str) -> tuple | None:
 
     head = await rows(
         "SELECT name, kind, province, phone, timeline, sender_name, address, closing_days, "
-        "website, letter FROM organisations WHERE id = ?"
+        "website, letter, whatsapp_templates FROM organisations WHERE id = ?"
     )
     if not head:
         return None
@@ -172,3 +176,15 @@ async def closing_days(
         conn, "SELECT closing_days FROM organisations WHERE id = ?", (organisation_id,)
     )
     return tuple(dt.date.fromisoformat(d) for d in json.loads(row[0])) if row else ()
+
+
+async def whatsapp_template(
+    conn: aiosqlite.Connection | Database, organisation_id: str, purpose: str, language: str
+) -> str | None:
+    """The Content SID of the organisation's approved template for a purpose and language."""
+    row = await fetchone(
+        conn, "SELECT whatsapp_templates FROM organisations WHERE id = ?", (organisation_id,)
+    )
+    templates = json.loads(row[0] or "{}") if row else {}
+    sid = templates.get(purpose, {}).get(language)
+    return sid if isinstance(sid, str) and sid else None

@@ -19,11 +19,13 @@ STATUS_RANK = {
     "accepted": 1,
     "queued": 1,
     "sending": 1,
+    "held": 1,
     "sent": 2,
     "delivered": 3,
     "undelivered": 3,
     "failed": 3,
     "sandboxed": 3,
+    "cancelled": 3,
     "read": 4,
 }
 
@@ -38,14 +40,21 @@ async def queue_message(
     choices: tuple[str, ...],
     now: dt.datetime,
     audience: str = "person",
+    purpose: str | None = None,
+    template_variables: dict[str, str] | None = None,
 ) -> int:
-    """A message to send as soon as the sender may; returns its outbox id."""
+    """A message to send as soon as the sender may; returns its outbox id.
+
+    `purpose` says why it is sent (first_contact, reminder_1, ...); with it, the
+    `template_variables` fill the approved WhatsApp template of that purpose.
+    """
     seg = count_segments(text)
     stamp = now.isoformat()
+    variables = json.dumps(template_variables) if template_variables is not None else None
     cur = await tx.execute(
         """INSERT INTO outbox (case_id, channel, address, address_hash, body, choices,
-               segments, encoding, next_attempt_at, created_at, updated_at, audience)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+               segments, encoding, next_attempt_at, created_at, updated_at, audience, purpose,
+               template_variables) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
         (
             case_id,
             channel,
@@ -59,6 +68,8 @@ async def queue_message(
             stamp,
             stamp,
             audience,
+            purpose,
+            vault.seal(variables, "outbox.template_variables") if variables else None,
         ),
     )
     return int(cur.lastrowid or 0)
@@ -73,6 +84,58 @@ async def due(db: Database, now: dt.datetime, limit: int) -> list[sqlite3.Row]:
     )
 
 
+async def claim(
+    db: Database, outbox_id: int, claimer: str, now: dt.datetime, check_at: dt.datetime
+) -> sqlite3.Row | None:
+    """Mark a pending message as being sent, committed before the provider is called.
+
+    Returns the message as claimed, or None when another sender (serve, tick) took it.
+    Should this process die before recording what the provider said, the message stays
+    'sending': `check_at` is when another sender may ask the provider about it.
+    """
+    async with db.transaction() as tx:
+        return await fetchone(
+            tx,
+            """UPDATE outbox SET status = 'sending', sending_at = ?, claimed_by = ?,
+                   next_attempt_at = ?, updated_at = ?
+               WHERE id = ? AND status = 'pending' RETURNING *""",
+            (now.isoformat(), claimer, check_at.isoformat(), now.isoformat(), outbox_id),
+        )
+
+
+async def in_doubt(db: Database) -> list[sqlite3.Row]:
+    """Messages claimed for sending whose outcome was never recorded."""
+    return await db.fetchall(
+        "SELECT * FROM outbox WHERE status = 'sending' AND provider_id IS NULL ORDER BY id"
+    )
+
+
+async def reclaim(
+    db: Database,
+    row: sqlite3.Row,
+    claimer: str,
+    now: dt.datetime,
+    check_at: dt.datetime,
+) -> sqlite3.Row | None:
+    """Take over a message left 'sending' (its sender died or its call timed out); None
+    when someone else took it over or recorded it first."""
+    async with db.transaction() as tx:
+        return await fetchone(
+            tx,
+            """UPDATE outbox SET claimed_by = ?, next_attempt_at = ?, updated_at = ?
+               WHERE id = ? AND status = 'sending' AND provider_id IS NULL
+                   AND claimed_by IS ? AND updated_at = ? RETURNING *""",
+            (
+                claimer,
+                check_at.isoformat(),
+                now.isoformat(),
+                row["id"],
+                row["claimed_by"],
+                row["updated_at"],
+            ),
+        )
+
+
 async def record_attempt(
     tx: aiosqlite.Connection,
     outbox_id: int,
@@ -81,22 +144,123 @@ async def record_attempt(
     error: str | None,
     retry_at: dt.datetime | None,
     now: dt.datetime,
+    content_sid: str | None = None,
 ) -> None:
-    """What one try at sending came to."""
+    """What one try at sending came to; the claim is released."""
     await tx.execute(
         """UPDATE outbox SET status = ?, provider_id = COALESCE(?, provider_id),
-               attempts = attempts + 1, error = ?,
+               attempts = attempts + 1, error = ?, claimed_by = NULL,
+               content_sid = COALESCE(?, content_sid),
                next_attempt_at = COALESCE(?, next_attempt_at), updated_at = ?
            WHERE id = ?""",
         (
             status,
             provider_id,
             error,
+            content_sid,
             retry_at.isoformat() if retry_at else None,
             now.isoformat(),
             outbox_id,
         ),
     )
+
+
+async def known_provider_ids(db: Database, channel: str, provider_ids: list[str]) -> set[str]:
+    """Which of these provider ids are already recorded for our messages."""
+    if not provider_ids:
+        return set()
+    marks = ",".join("?" * len(provider_ids))
+    rows = await db.fetchall(
+        f"SELECT provider_id FROM outbox WHERE channel = ? AND provider_id IN ({marks})",
+        (channel, *provider_ids),
+    )
+    return {r["provider_id"] for r in rows}
+
+
+async def move_to(
+    tx: aiosqlite.Connection,
+    vault: Vault,
+    outbox_id: int,
+    channel: str,
+    address: str,
+    why: str,
+    now: dt.datetime,
+) -> None:
+    """Send a pending (or held) message by another channel instead, at once."""
+    await tx.execute(
+        """UPDATE outbox SET channel = ?, address = ?, status = 'pending', error = ?,
+               claimed_by = NULL, next_attempt_at = ?, updated_at = ? WHERE id = ?""",
+        (
+            channel,
+            vault.seal(address, "outbox.address"),
+            why,
+            now.isoformat(),
+            now.isoformat(),
+            outbox_id,
+        ),
+    )
+
+
+async def waiting_for_case(
+    tx: aiosqlite.Connection, case_id: int, channel: str, statuses: tuple[str, ...]
+) -> list[sqlite3.Row]:
+    """A case's messages to the person on one channel in these statuses, oldest first."""
+    marks = ",".join("?" * len(statuses))
+    return await fetchall(
+        tx,
+        f"""SELECT * FROM outbox WHERE case_id = ? AND channel = ? AND audience = 'person'
+               AND status IN ({marks}) ORDER BY id""",
+        (case_id, channel, *statuses),
+    )
+
+
+async def hold(tx: aiosqlite.Connection, outbox_ids: list[int], why: str, now: dt.datetime) -> None:
+    """Keep these messages back until the person answers (WhatsApp's window is closed)."""
+    marks = ",".join("?" * len(outbox_ids))
+    await tx.execute(
+        f"UPDATE outbox SET status = 'held', error = ?, updated_at = ? WHERE id IN ({marks})",
+        (why, now.isoformat(), *outbox_ids),
+    )
+
+
+async def release_held(tx: aiosqlite.Connection, case_id: int, now: dt.datetime) -> int:
+    """The person answered: what was held back for them goes out now; returns how many."""
+    cursor = await tx.execute(
+        """UPDATE outbox SET status = 'pending', error = NULL, next_attempt_at = ?,
+               updated_at = ? WHERE case_id = ? AND status = 'held'""",
+        (now.isoformat(), now.isoformat(), case_id),
+    )
+    return cursor.rowcount
+
+
+async def drop_held(tx: aiosqlite.Connection, case_id: int, why: str, now: dt.datetime) -> None:
+    """Held messages that no longer make sense (the person answered with a keyword)."""
+    await tx.execute(
+        """UPDATE outbox SET status = 'cancelled', error = ?, updated_at = ?
+           WHERE case_id = ? AND status = 'held'""",
+        (why, now.isoformat(), case_id),
+    )
+
+
+async def template_outstanding(
+    conn: aiosqlite.Connection | Database, case_id: int, since: dt.datetime | None
+) -> bool:
+    """Whether a WhatsApp template went to the person after their last WhatsApp message
+    (`since`), so what follows it waits for their answer."""
+    row = await fetchone(
+        conn,
+        """SELECT 1 FROM outbox WHERE case_id = ? AND channel = 'whatsapp'
+               AND content_sid IS NOT NULL AND status NOT IN ('failed', 'undelivered')
+               AND sending_at > ? LIMIT 1""",
+        (case_id, since.isoformat() if since else ""),
+    )
+    return row is not None
+
+
+async def next_due_at(db: Database) -> str | None:
+    """When the earliest pending message becomes due (None: nothing is pending)."""
+    row = await db.fetchone("SELECT min(next_attempt_at) FROM outbox WHERE status = 'pending'")
+    return row[0] if row else None
 
 
 async def advance_status(
@@ -106,23 +270,26 @@ async def advance_status(
     status: str,
     error: str | None,
     now: dt.datetime,
-) -> sqlite3.Row | None:
+) -> tuple[sqlite3.Row | None, bool]:
     """A provider's delivery status, applied only if it moves the message forward.
 
-    Returns the message's row (as it was), or None when we never sent it.
+    Returns the message's row (as it was), or None when we never sent it, and whether
+    the status moved.
     """
     marks = ",".join("?" * len(channels))
     row = await fetchone(
         tx,
-        f"SELECT id, case_id, status FROM outbox WHERE channel IN ({marks}) AND provider_id = ?",
+        f"""SELECT id, case_id, status, channel, address, body, purpose, audience FROM outbox
+            WHERE channel IN ({marks}) AND provider_id = ?""",
         (*channels, provider_id),
     )
-    if row is not None and STATUS_RANK.get(status, 0) > STATUS_RANK.get(row["status"], 0):
+    moved = row is not None and STATUS_RANK.get(status, 0) > STATUS_RANK.get(row["status"], 0)
+    if moved:
         await tx.execute(
             "UPDATE outbox SET status = ?, error = COALESCE(?, error), updated_at = ? WHERE id = ?",
             (status, error, now.isoformat(), row["id"]),
         )
-    return row
+    return row, moved
 
 
 async def alert_answered(

@@ -65,5 +65,10 @@ class SandboxChannel:
     ) -> Delivery:
         return Delivery(f"sandbox-{outbox_id}", "sandboxed")
 
+    async def send_template(
+        self, address: str, content_sid: str, variables: dict[str, str], outbox_id: int
+    ) -> Delivery:
+        return Delivery(f"sandbox-{outbox_id}", "sandboxed")
+
     async def close(self) -> None:
         return None

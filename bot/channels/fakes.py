@@ -7,12 +7,16 @@ like the real APIs, or with the failure you queue: `fake.fail_next(429)`.
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 import itertools
 import json
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from email.utils import format_datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -113,6 +117,10 @@ class FakeTwilio(_FakeServer):
     """The Messages resource of Twilio's REST API."""
 
     _sids: itertools.count = field(default_factory=lambda: itertools.count(1))
+    # Twilio's clock, for `date_created` and the list filter; a test may set its own.
+    now: Callable[[], dt.datetime] = field(default=lambda: dt.datetime.now(dt.UTC))
+    drop_next_response: int = 0  # accept the next N messages but answer too late
+    drop_seconds: float = 20.0
 
     def reset(self) -> None:
         super().reset()
@@ -140,26 +148,62 @@ class FakeTwilio(_FakeServer):
                 self.requests.append(record)
                 return JSONResponse(failure.body, status_code=failure.status)
             sid = f"SM{next(self._sids):032d}"
-            record["sid"] = sid
+            created = self.now()
+            body = fields.get("Body") or self._template_text(fields)
+            record.update(sid=sid, date_created=created, Body=body)
             self.requests.append(record)
+            if self.drop_next_response:
+                self.drop_next_response -= 1
+                await asyncio.sleep(self.drop_seconds)  # the client times out: accepted, unanswered
+            return JSONResponse(self._resource(record), status_code=201)
+
+        async def listing(request: Request) -> JSONResponse:
+            """GET Messages.json: what was accepted, filtered by To and DateSent>."""
+            to = request.query_params.get("To")
+            after = request.query_params.get("DateSent>")
+            since = _parse_time(after) if after else None
+            found = [
+                self._resource(r)
+                for r in reversed(self.messages)
+                if to in (None, r.get("To")) and (since is None or r["date_created"] >= since)
+            ]
             return JSONResponse(
-                {
-                    "sid": sid,
-                    "status": "queued",
-                    "to": fields.get("To"),
-                    "body": fields.get("Body"),
-                    "from": fields.get("From"),
-                    "num_segments": "1",
-                    "messaging_service_sid": fields.get("MessagingServiceSid"),
-                },
-                status_code=201,
+                {"messages": found, "next_page_uri": None, "page": 0, "page_size": len(found)}
             )
 
         return Starlette(
             routes=[
-                Route("/2010-04-01/Accounts/{sid}/Messages.json", create, methods=["POST"]),
+                Route(
+                    "/2010-04-01/Accounts/{sid}/Messages.json",
+                    create,
+                    methods=["POST"],
+                ),
+                Route("/2010-04-01/Accounts/{sid}/Messages.json", listing, methods=["GET"]),
             ]
         )
+
+    def _template_text(self, fields: dict[str, str]) -> str:
+        """What a Content API send shows: the template's SID and its variables."""
+        return f"[template {fields.get('ContentSid')} {fields.get('ContentVariables', '')}]"
+
+    def _resource(self, record: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "sid": record["sid"],
+            "status": "queued",
+            "to": record.get("To"),
+            "body": record.get("Body"),
+            "from": record.get("From"),
+            "num_segments": "1",
+            "messaging_service_sid": record.get("MessagingServiceSid"),
+            "date_created": format_datetime(record["date_created"], usegmt=True),
+            "date_sent": None,
+        }
+
+
+def _parse_time(raw: str) -> dt.datetime:
+    """Twilio's list filters take `YYYY-MM-DD` or ISO 8601 (the SDK sends the latter)."""
+    moment = dt.datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 @dataclass

@@ -6,8 +6,12 @@ check, sending, and what Twilio's errors mean for us.
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
+import json
 import logging
 
+import aiohttp
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -18,13 +22,34 @@ from twilio.rest import Client
 
 from bot.channels.base import Arrival, Delivery
 from bot.config import Settings
-from bot.errors import BadRequest, RecipientOptedOut, SendError
+from bot.errors import (
+    BadRequest,
+    RecipientOptedOut,
+    RecipientUnreachable,
+    SendError,
+    SendOutcomeUnknown,
+)
 from bot.web.context import service_of
 from bot.web.forms import form, read_body, refuse
 
 log = logging.getLogger("voorzorg.twilio")
 
 OPTED_OUT = 21610
+# Errors that say this address cannot get messages on this channel: the message goes by
+# another channel if the person has one, and a first contact or reminder escalates.
+UNREACHABLE = {
+    21211: "invalid 'To' number",
+    21214: "'To' number cannot be reached",
+    21612: "cannot route to this number",
+    21614: "'To' is not a mobile number (a landline?)",
+    63003: "no WhatsApp on this number",
+    63016: "outside WhatsApp's 24 hours and not a template",
+    63024: "invalid WhatsApp recipient",
+    63032: "WhatsApp cannot deliver to this user",
+    63049: "WhatsApp did not deliver this message",
+}
+LIST_LIMIT = 50
+CLOCK_SKEW = dt.timedelta(minutes=2)  # between our clock and Twilio's
 INBOUND_PATH = "/webhooks/twilio"
 STATUS_CALLBACK_PATH = "/webhooks/twilio/status"
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
@@ -101,11 +126,14 @@ def routes() -> list[Route]:
 class TwilioChannel:
     """One async Twilio client for the process, shared by SMS and WhatsApp."""
 
-    def __init__(self, settings: Settings, name: str, messages_per_second: float):
+    def __init__(
+        self, settings: Settings, name: str, messages_per_second: float, timeout: float = 15
+    ):
         self.name = name
         self.messages_per_second = messages_per_second
         self._settings = settings
-        self._http = AsyncTwilioHttpClient(timeout=15)
+        self._timeout = timeout  # the SDK's async client does not apply its own timeout
+        self._http = AsyncTwilioHttpClient(timeout=timeout)
         self._client = Client(
             settings.twilio_account_sid, settings.twilio_auth_token, http_client=self._http
         )
@@ -114,6 +142,17 @@ class TwilioChannel:
     async def send(
         self, address: str, text: str, choices: tuple[str, ...], outbox_id: int
     ) -> Delivery:
+        return await self._create(to=address, body=text)
+
+    async def send_template(
+        self, address: str, content_sid: str, variables: dict[str, str], outbox_id: int
+    ) -> Delivery:
+        """An approved WhatsApp template (Content API): for after the 24-hour window."""
+        return await self._create(
+            to=address, content_sid=content_sid, content_variables=json.dumps(variables)
+        )
+
+    async def _create(self, **fields: str) -> Delivery:
         s = self._settings
         sender = (
             {"messaging_service_sid": s.twilio_messaging_service_sid}
@@ -121,14 +160,35 @@ class TwilioChannel:
             else {"from_": self._from()}
         )
         try:
-            message = await self._client.messages.create_async(
-                to=address, body=text, status_callback=s.public_url + STATUS_CALLBACK_PATH, **sender
-            )
+            async with asyncio.timeout(self._timeout):
+                message = await self._client.messages.create_async(
+                    status_callback=s.public_url + STATUS_CALLBACK_PATH, **sender, **fields
+                )
         except TwilioRestException as exc:
             raise _error(exc) from None
-        except (OSError, TimeoutError) as exc:
-            raise SendError(f"network: {type(exc).__name__}", retry=True) from None
+        except (OSError, TimeoutError, aiohttp.ClientError) as exc:
+            # The request may have reached Twilio: the sender asks before sending again.
+            raise SendOutcomeUnknown(f"network: {type(exc).__name__}") from None
         return Delivery(message.sid, message.status or "queued")
+
+    async def accepted(self, address: str, text: str, since: dt.datetime) -> list[Delivery]:
+        """Messages Twilio accepted to this address from `since` on with this body, newest
+        first: what a send whose answer was lost came to."""
+        try:
+            async with asyncio.timeout(self._timeout):
+                found = await self._client.messages.list_async(
+                    to=address, date_sent_after=since - dt.timedelta(days=1), limit=LIST_LIMIT
+                )
+        except TwilioRestException as exc:
+            raise _error(exc) from None
+        except (OSError, TimeoutError, aiohttp.ClientError) as exc:
+            raise SendError(f"network: {type(exc).__name__}", retry=True) from None
+        earliest = since - CLOCK_SKEW
+        return [
+            Delivery(m.sid, m.status or "queued")
+            for m in found
+            if m.body == text and (m.date_created is None or m.date_created >= earliest)
+        ]
 
     def _from(self) -> str:
         sender = self._settings.twilio_from or ""
@@ -143,6 +203,8 @@ class TwilioChannel:
 def _error(exc: TwilioRestException) -> SendError:
     if exc.code == OPTED_OUT:
         return RecipientOptedOut(f"twilio {exc.code}: recipient opted out")
+    if exc.code in UNREACHABLE:
+        return RecipientUnreachable(f"twilio {exc.code}: {UNREACHABLE[exc.code]}")
     if exc.status == 429 or exc.status >= 500:
         return SendError(f"twilio http {exc.status}", retry=True)
     return SendError(f"twilio {exc.code or exc.status}", retry=False)

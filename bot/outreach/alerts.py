@@ -26,6 +26,10 @@ REASONS = {
     "report_soon": "meldt zich binnenkort",
     "stalled_intake": "stopte halverwege de vragen",
     "timer_failed": "een geplande stap (bericht, herinnering) lukte ook na herhalen niet",
+    "unreachable": "niet bereikbaar",
+    "no_mobile": "geen mobiel nummer: bellen of een brief sturen",
+    "unreadable": "een bericht kon niet worden verwerkt",
+    "code_claimed_twice": "een tweede chat probeerde de uitnodigingscode te gebruiken",
 }
 ACK_WORDS = ("1", "ok", "oke", "gezien", "ja", "ik pak dit op")
 ACK_LABEL = "Ik pak dit op"

@@ -50,10 +50,16 @@ class Turn:
     channel: str
     address: str | None
     now: dt.datetime
+    purpose: str | None = None  # why the turn speaks unasked (first_contact, reminder_1...)
+    template_variables: dict[str, str] | None = None  # for the purpose's WhatsApp template
 
 
 async def apply(turn: Turn, outcome: Outcome) -> list[int]:
-    """Apply every effect, store the state, queue the messages; returns the outbox ids."""
+    """Apply every effect, store the state, queue the messages; returns the outbox ids.
+
+    The turn's first message carries its purpose: when WhatsApp's window is closed, that
+    one goes as the purpose's template and the rest waits for the person's answer.
+    """
     for effect in outcome.effects:
         await HANDLERS[type(effect)](turn, effect)
     await stored.save_state(
@@ -75,8 +81,10 @@ async def apply(turn: Turn, outcome: Outcome) -> list[int]:
             m.text,
             m.choices,
             turn.now,
+            purpose=turn.purpose if n == 0 else None,
+            template_variables=turn.template_variables if n == 0 else None,
         )
-        for m in outcome.messages
+        for n, m in enumerate(outcome.messages)
     ]
 
 

@@ -8,7 +8,7 @@ import sqlite3
 import aiosqlite
 
 from bot.errors import NoRoute
-from bot.outreach import alerts, turns
+from bot.outreach import alerts, turns, whatsapp
 from bot.runtime import Runtime
 from storage import cases, contacts, escalations, outbox
 from storage.cases import Case, audit, get_case
@@ -48,7 +48,19 @@ async def say_to_person(
         raise NoRoute(f"{case.reference} has no channel to reach the person on")
     org = await get_organisation(tx, case.organisation_id)
     body = f"{org['name'] if org else ''} ({contact_name}): {text}"
-    await outbox.queue_message(tx, rt.vault, case.id, *target, body, (), now)
+    facts = await turns.facts_for(tx, rt, case, now)
+    variables = whatsapp.variables_for("staff_reply", facts)
+    await outbox.queue_message(
+        tx,
+        rt.vault,
+        case.id,
+        *target,
+        body,
+        (),
+        now,
+        purpose="staff_reply",
+        template_variables=variables,
+    )
 
 
 async def relay_to_contact(

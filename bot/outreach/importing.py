@@ -19,6 +19,7 @@ import yaml
 
 from bot.errors import FileError
 from conversations.script import parse_yaml
+from conversations.templates import PURPOSES
 from storage.cases import CaseInput
 from storage.organisations import Contact, Organisation, Slot, municipality_key
 
@@ -75,15 +76,39 @@ def decode(data: bytes, what: str) -> str:
         ) from None
 
 
-def normalise_phone(raw: str) -> str:
-    """E.164 for a Dutch or international number; ValueError with the reason otherwise."""
+def _parse_phone(raw: str) -> phonenumbers.PhoneNumber:
     try:
         number = phonenumbers.parse(raw, "NL")
     except phonenumbers.NumberParseException:
         raise ValueError(f"phone {raw!r} is not a phone number") from None
     if not phonenumbers.is_valid_number(number):
         raise ValueError(f"phone {raw!r} is not a valid phone number")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return number
+
+
+def normalise_phone(raw: str) -> str:
+    """E.164 for a Dutch or international number; ValueError with the reason otherwise."""
+    return phonenumbers.format_number(_parse_phone(raw), phonenumbers.PhoneNumberFormat.E164)
+
+
+T_ = phonenumbers.PhoneNumberType
+# Numbers that cannot get a text message, with a word for the import's warning line.
+NOT_TEXTABLE = {
+    T_.FIXED_LINE: "landline",
+    T_.PREMIUM_RATE: "premium-rate",
+    T_.TOLL_FREE: "toll-free",
+    T_.SHARED_COST: "shared-cost",
+    T_.VOIP: "VoIP",
+    T_.UAN: "company number",
+    T_.PAGER: "pager",
+    T_.VOICEMAIL: "voicemail",
+}
+
+
+def phone_type(e164: str) -> str | None:
+    """Why this number cannot get texts (landline, premium-rate, toll-free, shared-cost,
+    VoIP: in the Netherlands 085/088, 0800, 0900/0906/0909), or None for a mobile."""
+    return NOT_TEXTABLE.get(phonenumbers.number_type(_parse_phone(e164)))
 
 
 def parse_cases(
@@ -171,6 +196,7 @@ def _case_row(
             f"language {language[:10]!r} is not offered; choose one of {', '.join(languages)}"
         )
     phone = normalise_phone(row["phone"]) if row.get("phone") else None
+    kind = phone_type(phone) if phone else None
     data = CaseInput(
         reference=reference,
         first_name=first_name,
@@ -179,6 +205,7 @@ def _case_row(
         phone=phone,
         prison=row.get("prison") or None,
         language=language,
+        phone_type=kind,
     )
     return data, organisation
 
@@ -243,6 +270,7 @@ def _organisation(raw: Any) -> Organisation:
         closing_days=_closing_days(org_id, raw.get("closing_days") or []),
         website=_short(org_id, "website", raw.get("website"), 200),
         letter=_letter(org_id, raw.get("letter") or {}),
+        whatsapp_templates=_whatsapp_templates(org_id, raw.get("whatsapp_templates") or {}),
     )
 
 
@@ -276,6 +304,29 @@ def _closing_days(org_id: str, raw: Any) -> tuple[dt.date, ...]:
         except ValueError:
             raise ValueError(f"{org_id}: closing_days: {value!r} is not a date") from None
     return tuple(sorted(set(days)))
+
+
+CONTENT_SID = re.compile(r"^HX[0-9a-fA-F]{32}$")
+
+
+def _whatsapp_templates(org_id: str, raw: Any) -> str:
+    """{purpose: {language: Content SID}}: the organisation's approved WhatsApp templates."""
+    if not isinstance(raw, dict):
+        raise ValueError(f"{org_id}: whatsapp_templates must map purposes to languages")
+    for purpose, per_language in raw.items():
+        if purpose not in PURPOSES:
+            raise ValueError(
+                f"{org_id}: whatsapp_templates.{purpose} is unknown; known: {', '.join(PURPOSES)}"
+            )
+        if not isinstance(per_language, dict) or not per_language:
+            raise ValueError(f"{org_id}: whatsapp_templates.{purpose} must map languages to SIDs")
+        for language, sid in per_language.items():
+            if not isinstance(sid, str) or not CONTENT_SID.match(sid):
+                raise ValueError(
+                    f"{org_id}: whatsapp_templates.{purpose}.{language} must be a Content SID "
+                    "(HX and 32 hexadecimal digits)"
+                )
+    return json.dumps(raw, sort_keys=True)
 
 
 def _short(org_id: str, key: str, value: Any, limit: int) -> str | None:

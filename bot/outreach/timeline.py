@@ -133,7 +133,7 @@ async def on_outreach(tx, rt: Runtime, event: Event, now: dt.datetime) -> Done |
         due = _window(rt, calendar, calendar.add_working_days(now, days))
         if due < report_start(rt, case):
             await schedule(tx, case.id, "reminder", due, n=n, since=now.isoformat())
-    await turns.start(tx, rt, case, target, now)
+    await turns.start(tx, rt, case, target, now, purpose="first_contact")
     return sent(f"first message by {target[0]}")
 
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import aiosqlite
 
-from bot.outreach import appointments, effects, scheduler
+from bot.outreach import appointments, effects, scheduler, whatsapp
 from bot.runtime import Runtime
 from conversations import engine
 from conversations.matching import match_keyword
@@ -23,7 +23,7 @@ from conversations.script import Script
 from conversations.state import Facts, Offer, Outcome, State
 from storage import appointments as slots
 from storage import conversations as stored
-from storage import identities, inbound
+from storage import identities, inbound, routes
 from storage.cases import Case
 from storage.organisations import get_organisation
 
@@ -47,12 +47,18 @@ async def conversation(
 
 
 async def route(tx: aiosqlite.Connection, rt: Runtime, case: Case) -> Target | None:
-    """Where to reach this person: where they last wrote from, else their phone by SMS."""
-    found = await inbound.last_sender(tx, rt.vault, case.id)
-    found = found or await identities.latest(tx, rt.vault, case.id)
-    if found is None and case.phone:
-        found = ("sms", case.phone)
-    return found
+    """Where to reach this person: where they last wrote from, else their newest chat,
+    else their phone by SMS (a mobile number); never a route that failed for good."""
+    dead = await routes.dead(tx, case.id)
+    candidates = [
+        await inbound.last_sender(tx, rt.vault, case.id),
+        await identities.latest(tx, rt.vault, case.id),
+        ("sms", case.phone) if case.phone and case.textable else None,
+    ]
+    for found in candidates:
+        if found is not None and (found[0], rt.vault.lookup_hash(found[1])) not in dead:
+            return found
+    return None
 
 
 async def facts_for(
@@ -100,24 +106,29 @@ async def advance(
     move: Move,
     now: dt.datetime,
     target: Target | None = None,
+    purpose: str | None = None,
 ) -> list[int]:
     """Run `move` on the case's conversation and apply its outcome.
 
     `target` is where the answer goes (the address a message came from); by default the
-    person's route. Returns the queued outbox ids; none when there is no route or nothing
-    to say.
+    person's route. `purpose` says why the bot speaks unasked (first_contact, reminder_1,
+    ...): a failed delivery of it escalates, and on WhatsApp after 24 hours it goes as
+    that purpose's template. Returns the queued outbox ids; none when there is no route
+    or nothing to say.
     """
     state, script = await conversation(tx, rt, case)
     target = target or await route(tx, rt, case)
     if target is None:
         return []
+    facts = await facts_for(tx, rt, case, now, state, script)
     try:
-        outcome = move(state, script, await facts_for(tx, rt, case, now, state, script))
+        outcome = move(state, script, facts)
     except RenderError as exc:
         script, outcome = await _fall_back(tx, rt, case, move, state, script, now, exc)
     if outcome is None:
         return []
-    turn = effects.Turn(tx, rt, case, script, *target, now)
+    variables = whatsapp.variables_for(purpose, facts)
+    turn = effects.Turn(tx, rt, case, script, *target, now, purpose, variables)
     return await effects.apply(turn, outcome)
 
 
@@ -154,16 +165,22 @@ async def _fall_back(
 
 
 async def start(
-    tx: aiosqlite.Connection, rt: Runtime, case: Case, target: Target | None, now: dt.datetime
+    tx: aiosqlite.Connection,
+    rt: Runtime,
+    case: Case,
+    target: Target | None,
+    now: dt.datetime,
+    purpose: str | None = None,
 ) -> list[int]:
-    """Open the conversation if it has not started."""
+    """Open the conversation if it has not started (`purpose`: first_contact when the
+    bot writes first)."""
 
     def opening(state: State | None, script: Script, facts: Facts) -> Outcome | None:
         if state is not None:
             return None
         return engine.begin(script, facts, now, case.language)
 
-    return await advance(tx, rt, case, opening, now, target)
+    return await advance(tx, rt, case, opening, now, target, purpose)
 
 
 async def resume(
@@ -187,7 +204,7 @@ async def remind(
     def reminder(state: State | None, script: Script, facts: Facts) -> Outcome | None:
         return engine.remind(state, script, key, facts, now) if state is not None else None
 
-    return await advance(tx, rt, case, reminder, now)
+    return await advance(tx, rt, case, reminder, now, purpose=key)
 
 
 async def receive(
