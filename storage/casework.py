@@ -57,6 +57,7 @@ class Entry:
     choices: tuple[str, ...] = ()
     segments: int | None = None
     encoding: str | None = None
+    error: str | None = None  # why a message failed, was held or went another way
 
 
 async def listed(
@@ -160,6 +161,7 @@ def _queued(row: sqlite3.Row, vault: Vault) -> Entry:
         choices=tuple(json.loads(vault.open(row["choices"], "outbox.choices") or "[]")),
         segments=row["segments"],
         encoding=row["encoding"],
+        error=row["error"],
     )
 
 

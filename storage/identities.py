@@ -111,3 +111,17 @@ async def record_code_failure(
         (channel, address_hash, failures, now.isoformat(), window_start),
     )
     return failures
+
+
+async def claimed_elsewhere(
+    tx: aiosqlite.Connection, case_id: int, channel: str, address_hash: str
+) -> bool:
+    """Whether another chat or number already claimed this case's invite code."""
+    marks = ",".join("?" * len(BOUND_CHANNELS))
+    row = await fetchone(
+        tx,
+        f"""SELECT 1 FROM channel_identities WHERE case_id = ? AND channel IN ({marks})
+               AND NOT (channel = ? AND address_hash = ?) LIMIT 1""",
+        (case_id, *BOUND_CHANNELS, channel, address_hash),
+    )
+    return row is not None

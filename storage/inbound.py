@@ -51,10 +51,22 @@ async def record_processed(
     )
 
 
-async def unprocessed(db: Database, limit: int) -> list[sqlite3.Row]:
-    """The oldest arrivals not yet processed."""
+async def unprocessed(db: Database, now: dt.datetime, limit: int) -> list[sqlite3.Row]:
+    """The oldest arrivals not yet processed (a failed one once its retry is due)."""
     return await db.fetchall(
-        "SELECT * FROM inbound WHERE processed_at IS NULL ORDER BY id LIMIT ?", (limit,)
+        """SELECT * FROM inbound WHERE processed_at IS NULL
+               AND (retry_at IS NULL OR retry_at <= ?) ORDER BY id LIMIT ?""",
+        (now.isoformat(), limit),
+    )
+
+
+async def retry_later(
+    tx: aiosqlite.Connection, inbound_id: int, error: str, retry_at: dt.datetime
+) -> None:
+    """Processing failed: count the try and leave the row for another one at `retry_at`."""
+    await tx.execute(
+        "UPDATE inbound SET attempts = attempts + 1, error = ?, retry_at = ? WHERE id = ?",
+        (error, retry_at.isoformat(), inbound_id),
     )
 
 
@@ -74,7 +86,7 @@ async def mark_failed(
     tx: aiosqlite.Connection, inbound_id: int, error: str, now: dt.datetime
 ) -> None:
     await tx.execute(
-        "UPDATE inbound SET processed_at = ?, error = ? WHERE id = ?",
+        "UPDATE inbound SET processed_at = ?, error = ?, attempts = attempts + 1 WHERE id = ?",
         (now.isoformat(), error, inbound_id),
     )
 

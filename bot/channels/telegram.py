@@ -17,7 +17,8 @@ from collections.abc import Awaitable, Callable
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.constants import ChatType
 from telegram.error import Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.request import HTTPXRequest
 
@@ -54,26 +55,44 @@ def keyboard(choices: tuple[str, ...]) -> InlineKeyboardMarkup | None:
 
 
 def parse_update(update: Update) -> Arrival | None:
-    """The part of an update we act on; None for updates that carry no message.
+    """The part of an update we act on; None for updates we do not serve.
 
-    Webhook and polling both build a `telegram.Update` and come through here.
+    Only private chats are served: a group, supergroup or channel is ignored (nothing
+    stored, nothing sent, nothing bound), so a `/start CODE` there binds no one. Webhook
+    and polling both build a `telegram.Update` and come through here.
     """
     key = str(update.update_id)
     if (query := update.callback_query) is not None:
+        if query.message is not None and query.message.chat.type != ChatType.PRIVATE:
+            return None
+        # A press on a message we can no longer see comes without `message`: it is the
+        # presser's own private chat with the bot.
         chat = query.message.chat.id if query.message is not None else query.from_user.id
         return Arrival(
             "telegram", key, _chat_id(chat), "button", query.data or "", button_id=query.id
         )
     if (message := update.edited_message) is not None:
+        if message.chat.type != ChatType.PRIVATE:
+            return None
         return Arrival("telegram", key, _chat_id(message.chat.id), "edited")
     if (message := update.message) is not None:
-        chat = _chat_id(message.chat.id)
-        if message.text is not None:
-            replied = message.reply_to_message
-            reply_to = str(replied.message_id) if replied is not None else None
-            return Arrival("telegram", key, chat, "text", message.text, reply_to=reply_to)
-        return Arrival("telegram", key, chat, "media")
+        if message.chat.type != ChatType.PRIVATE:
+            return None
+        return _message_arrival(key, message)
     return None
+
+
+def _message_arrival(key: str, message: Message) -> Arrival:
+    chat = _chat_id(message.chat.id)
+    text = message.text if message.text is not None else message.caption
+    if text is not None:
+        replied = message.reply_to_message
+        reply_to = str(replied.message_id) if replied is not None else None
+        return Arrival("telegram", key, chat, "text", text, reply_to=reply_to)
+    shared = (message.contact, message.location, message.venue, message.voice, message.audio)
+    if any(shared) or message.video_note:
+        return Arrival("telegram", key, chat, "unreadable")  # needs a person, not a photo tip
+    return Arrival("telegram", key, chat, "media")
 
 
 def _chat_id(value: object) -> str:

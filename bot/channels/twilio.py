@@ -10,6 +10,8 @@ import asyncio
 import datetime as dt
 import json
 import logging
+import re
+from collections.abc import Iterator
 
 import aiohttp
 from starlette.requests import Request
@@ -30,7 +32,7 @@ from bot.errors import (
     SendOutcomeUnknown,
 )
 from bot.web.context import service_of
-from bot.web.forms import form, read_body, refuse
+from bot.web.forms import form_pairs, read_body, refuse
 
 log = logging.getLogger("voorzorg.twilio")
 
@@ -55,31 +57,108 @@ STATUS_CALLBACK_PATH = "/webhooks/twilio/status"
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
 
-def signature_ok(settings: Settings, path: str, params: dict[str, str], signature: str) -> bool:
-    """Checked against our public URL, not whatever URL a proxy passed on."""
+MESSAGE_SID = re.compile(r"^(SM|MM)[0-9a-f]{32}$")
+ADDRESS = re.compile(r"^(whatsapp:)?\+[1-9][0-9]{6,14}$")
+STATUSES = frozenset(
+    {"accepted", "scheduled", "queued", "sending", "sent", "delivered", "undelivered", "failed"}
+    | {"read", "receiving", "received", "canceled", "partially_delivered"}
+)
+# Fields Twilio sends at most once; a repeat is a forgery or a broken proxy.
+SINGLE = ("AccountSid", "MessageSid", "From", "To", "Body", "NumMedia", "MessageStatus")
+
+
+class FormFields:
+    """A form's (key, value) pairs with repeated keys kept, as Twilio signed them: the
+    validator iterates the keys and reads every value of a key with `getall`."""
+
+    def __init__(self, pairs: list[tuple[str, str]]):
+        self.pairs = pairs
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(dict.fromkeys(k for k, _ in self.pairs))
+
+    def getall(self, key: str) -> list[str]:
+        return [v for k, v in self.pairs if k == key]
+
+    def single(self) -> dict[str, str]:
+        """One value per key; 400 when a field Twilio sends once comes twice."""
+        doubled = [k for k in SINGLE if len(self.getall(k)) > 1]
+        if doubled:
+            raise BadRequest(400, f"{doubled[0]} given more than once")
+        return dict(self.pairs)
+
+
+def signature_ok(settings: Settings, url: str, params: FormFields | str, signature: str) -> bool:
+    """Checked against the URL as Twilio called it (our public URL, the path and the
+    query string), every form value included; a JSON body by its `bodySHA256`."""
     if not settings.twilio_auth_token or not signature:
         return False
+    if isinstance(params, str) and "bodySHA256=" not in url:
+        return False  # a JSON body is signed only through its hash in the URL
     validator = RequestValidator(settings.twilio_auth_token)
-    return bool(validator.validate(settings.public_url + path, params, signature))
+    return bool(validator.validate(url, params, signature))
+
+
+def called_url(settings: Settings, request: Request, path: str) -> str:
+    """What Twilio signed: the public URL it was given, with this request's query."""
+    query = request.url.query
+    return settings.public_url + path + (f"?{query}" if query else "")
 
 
 async def signed_form(request: Request, path: str) -> dict[str, str]:
-    """The form fields of a Twilio webhook, once its signature checks out."""
-    params = form(await read_body(request))
+    """The fields of a Twilio webhook (a form, or JSON signed by hash), once its signature
+    and account check out."""
+    settings = service_of(request).settings
+    body = await read_body(request)
+    url = called_url(settings, request, path)
     signature = request.headers.get("x-twilio-signature", "")
-    if not signature_ok(service_of(request).settings, path, params, signature):
-        raise BadRequest(403, "bad signature")
+    if request.headers.get("content-type", "").startswith("application/json"):
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            raise BadRequest(400, "the JSON body is not UTF-8") from None
+        if not signature_ok(settings, url, text, signature):
+            raise BadRequest(403, "bad signature")
+        params = _json_fields(text)
+    else:
+        fields = FormFields(form_pairs(body))
+        if not signature_ok(settings, url, fields, signature):
+            raise BadRequest(403, "bad signature")
+        params = fields.single()
+    if params.get("AccountSid") != settings.twilio_account_sid:
+        raise BadRequest(400, "AccountSid is missing or not ours")
     return params
 
 
+def _json_fields(text: str) -> dict[str, str]:
+    """A signed JSON body as fields: a flat object of strings (and numbers)."""
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        raise BadRequest(400, "malformed JSON body") from None
+    if not isinstance(data, dict) or not all(
+        isinstance(v, str | int) and not isinstance(v, bool) for v in data.values()
+    ):
+        raise BadRequest(400, "the JSON body must be a flat object")
+    return {str(k): str(v) for k, v in data.items()}
+
+
+def _message_sid(params: dict[str, str]) -> str:
+    sid = params.get("MessageSid", "")
+    if not MESSAGE_SID.match(sid):
+        raise BadRequest(400, "MessageSid must be SM or MM and 32 hexadecimal digits")
+    return sid
+
+
 def arrival_from_form(params: dict[str, str]) -> Arrival:
-    """An inbound SMS or WhatsApp message as Twilio posts it."""
-    sid, sender = params.get("MessageSid"), params.get("From")
-    if not sid or not sender:
-        raise BadRequest(400, "MessageSid and From are required")
+    """An inbound SMS or WhatsApp message as Twilio posts it: well-formed ids only."""
+    sid = _message_sid(params)
+    sender, to = params.get("From", ""), params.get("To", "")
+    if not ADDRESS.match(sender) or not ADDRESS.match(to):
+        raise BadRequest(400, "From and To must be phone numbers (E.164)")
     text = params.get("Body", "")
     num_media = params.get("NumMedia") or "0"
-    if not num_media.isdigit():
+    if not num_media.isdigit() or len(num_media) > 3:
         raise BadRequest(400, "NumMedia must be a number")
     media = int(num_media) > 0
     return Arrival(
@@ -89,6 +168,18 @@ def arrival_from_form(params: dict[str, str]) -> Arrival:
         kind="media" if media and not text.strip() else "text",
         text=text,
     )
+
+
+def status_from_form(params: dict[str, str]) -> tuple[str, str, str | None]:
+    """(MessageSid, MessageStatus, ErrorCode) of a status callback, checked."""
+    sid = _message_sid(params)
+    state = params.get("MessageStatus", "")
+    if state not in STATUSES:
+        raise BadRequest(400, "MessageStatus is missing or unknown")
+    error_code = params.get("ErrorCode") or None
+    if error_code is not None and not (error_code.isdigit() and len(error_code) <= 6):
+        raise BadRequest(400, "ErrorCode must be a number")
+    return sid, state, error_code
 
 
 async def receive(request: Request) -> Response:
@@ -104,14 +195,11 @@ async def receive(request: Request) -> Response:
 async def status(request: Request) -> Response:
     """POST /webhooks/twilio/status: how far a message we sent got."""
     try:
-        params = await signed_form(request, STATUS_CALLBACK_PATH)
-        sid, state = params.get("MessageSid"), params.get("MessageStatus")
-        if not sid or not state:
-            raise BadRequest(400, "MessageSid and MessageStatus are required")
+        sid, state, error_code = status_from_form(await signed_form(request, STATUS_CALLBACK_PATH))
     except BadRequest as exc:
         return refuse(exc, "twilio status")
     service = service_of(request)
-    if not await service.record_status("sms", sid, state, params.get("ErrorCode") or None):
+    if not await service.record_status("sms", sid, state, error_code):
         log.info("twilio status for a message we did not send")
     return Response(status_code=204)
 

@@ -12,14 +12,15 @@ import aiosqlite
 
 from bot.clock import Clock, idle
 from bot.config import Settings
-from bot.outreach import handoff, turns
+from bot.outreach import alerts, delivery, handoff, turns
 from bot.outreach.inbound import parse_payload
 from bot.runtime import Runtime
 from conversations.matching import match_keyword
 from locales import N_, both, gettext
-from storage import cases, contacts, identities, inbound
+from storage import cases, contacts, escalations, identities, inbound, routes
 from storage.cases import INVITE_ALPHABET, INVITE_LENGTH, Case, get_case
 from storage.db import savepoint
+from storage.organisations import get_organisation
 from storage.outbox import queue_message
 
 log = logging.getLogger("voorzorg.processing")
@@ -36,6 +37,17 @@ TEXT_ONLY = N_(
     "Please send your answer as text. We cannot read photos, stickers or voice messages."
 )
 EDITED = N_("You changed a message. Please send your answer as a new message.")
+UNREADABLE = N_(
+    "We cannot read this kind of message. Please type your answer. "
+    "Want to talk to a person? Send HUMAN."
+)
+UNREADABLE_CALL = N_(
+    "We cannot read this kind of message. Please type your answer. "
+    "Want to talk to a person? Send HUMAN or call {phone}."
+)
+CODE_TAKEN = N_("Voorzorg: this code is already in use. Please call the number on your letter.")
+NOT_PROCESSED = N_("Sorry, we could not read your message. A staff member will look at it.")
+RETRY_SECONDS = (5, 30, 120)  # an arrival that fails is tried again, then answered
 _CODE = re.compile(rf"^[{INVITE_ALPHABET}]{{{INVITE_LENGTH}}}$")
 
 
@@ -73,7 +85,7 @@ class Processor:
 
     async def process_pending(self, limit: int = BATCH) -> int:
         """Process a batch in one transaction (one fsync), a savepoint per arrival."""
-        rows = await inbound.unprocessed(self.rt.db, limit)
+        rows = await inbound.unprocessed(self.rt.db, self.clock.now(), limit)
         if not rows:
             return 0
         async with self.rt.db.transaction() as tx:
@@ -93,10 +105,36 @@ class Processor:
         except _AlreadyProcessed:
             return None
         except Exception as exc:
-            log.exception("inbound %s could not be processed", row["id"])
-            await inbound.mark_failed(tx, row["id"], type(exc).__name__, now)
+            log.error("inbound %s: %s", row["id"], type(exc).__name__, exc_info=True)
+            await self._failed(tx, row, type(exc).__name__, now)
             return None
         return payload.get("button_id")
+
+    async def _failed(self, tx: aiosqlite.Connection, row: sqlite3.Row, error: str, now) -> None:
+        """Try again later with backoff; after the last try, tell the person and the
+        contact person: a message is never dropped without a word."""
+        tries = row["attempts"] + 1
+        if tries <= len(RETRY_SECONDS):
+            later = now + dt.timedelta(seconds=RETRY_SECONDS[tries - 1])
+            await inbound.retry_later(tx, row["id"], error, later)
+            return
+        await inbound.mark_failed(tx, row["id"], error, now)
+        try:
+            async with savepoint(tx, "apology"):
+                await self._apologise(tx, row, error, now)
+        except Exception:
+            log.error("inbound %s: could not even apologise", row["id"], exc_info=True)
+
+    async def _apologise(self, tx: aiosqlite.Connection, row: sqlite3.Row, error: str, now):
+        vault = self.rt.vault
+        sender = vault.open(row["sender"], "inbound.sender") or ""
+        case = await self._identify(tx, row["channel"], sender, row["sender_hash"])
+        text = gettext(case.language, NOT_PROCESSED) if case else both(NOT_PROCESSED)
+        case_id = case.id if case else None
+        await queue_message(tx, vault, case_id, row["channel"], sender, text, (), now)
+        if case is not None:
+            note = f"inbound {row['id']} on {row['channel']}: {error}"
+            await alerts.escalate(tx, self.rt, case, "unreadable", now, note=note)
 
     async def _handle(self, tx: aiosqlite.Connection, row: sqlite3.Row, now) -> dict:
         """Answer one arrival and mark it processed, in the caller's savepoint."""
@@ -130,12 +168,16 @@ class Processor:
         kind, text = payload.get("kind"), str(payload.get("text") or "")
         if case is None:
             return await self._stranger(tx, channel, sender, sender_hash, text, now)
-        if kind in ("media", "edited"):
-            message = TEXT_ONLY if kind == "media" else EDITED
-            reply = gettext(case.language, message)
+        await routes.revive(tx, self.rt.vault, case.id, channel, sender)
+        if kind in ("media", "edited", "unreadable"):
+            reply = await self._cannot_read(tx, case, kind)
             return [
                 await queue_message(tx, self.rt.vault, case.id, channel, sender, reply, (), now)
             ]
+        if channel == "whatsapp" and await delivery.answer_to_template(
+            tx, self.rt, case, text, now
+        ):
+            return []  # their answer opened WhatsApp's window: what waited goes out now
         if case.taken_over_by is not None:
             _, script = await turns.conversation(tx, self.rt, case)
             if match_keyword(text, script.keyword_forms) != "stop":
@@ -145,6 +187,16 @@ class Processor:
             return await turns.resume(tx, self.rt, case, (channel, sender), now)
         return await turns.receive(tx, self.rt, case, text, (channel, sender), now)
 
+    async def _cannot_read(self, tx: aiosqlite.Connection, case: Case, kind: str) -> str:
+        """Photos get a tip; a voice note, contact or location gets a way to a person."""
+        if kind != "unreadable":
+            return gettext(case.language, TEXT_ONLY if kind == "media" else EDITED)
+        org = await get_organisation(tx, case.organisation_id)
+        phone = org["phone"] if org else None
+        if phone:
+            return gettext(case.language, UNREADABLE_CALL).format(phone=phone)
+        return gettext(case.language, UNREADABLE)
+
     async def _stranger(self, tx, channel, sender, sender_hash, text, now) -> list[int]:
         """Someone we do not know: only an invite code helps; say nothing about anyone."""
         failures = await identities.code_failures(tx, channel, sender_hash, now, FAILURE_WINDOW)
@@ -152,6 +204,12 @@ class Processor:
             return []
         code = claimed_code(text)
         case = await get_case(tx, self.rt.vault, invite_code=code) if code else None
+        if case is not None and self._code_expired(case, now):
+            case = None  # after the report date a letter's code opens nothing
+        if case is not None and await identities.claimed_elsewhere(
+            tx, case.id, channel, sender_hash
+        ):
+            return await self._code_taken(tx, case, channel, sender, sender_hash, now)
         if case is not None:
             await bind(tx, self.rt, case, channel, sender, now)
             return await turns.resume(tx, self.rt, case, (channel, sender), now)
@@ -165,6 +223,19 @@ class Processor:
         return [
             await queue_message(tx, self.rt.vault, None, channel, sender, both(message), (), now)
         ]
+
+    def _code_expired(self, case: Case, now: dt.datetime) -> bool:
+        return self.rt.calendar.local(now).date() > case.report_date
+
+    async def _code_taken(self, tx, case: Case, channel, sender, sender_hash, now) -> list[int]:
+        """A second chat claims a code that belongs to one person: refused, counted as a
+        wrong try, and the contact person is told (once while it is open)."""
+        await identities.record_code_failure(tx, channel, sender_hash, now, FAILURE_WINDOW)
+        if not await escalations.open_with_reason(tx, case.id, "code_claimed_twice"):
+            note = f"a second {channel} chat sent the invite code"
+            await alerts.escalate(tx, self.rt, case, "code_claimed_twice", now, note=note)
+        reply = both(CODE_TAKEN)
+        return [await queue_message(tx, self.rt.vault, None, channel, sender, reply, (), now)]
 
 
 def _phone_of(settings: Settings, channel: str, sender: str) -> str | None:

@@ -105,6 +105,7 @@ async def _timeline(
                 "channel": entry.channel,
                 "text": entry.text,
                 "status": entry.status,
+                "error": entry.error,
                 "when": local_time(entry.at, tz),
                 "consent": entry.who == "consent",
             },

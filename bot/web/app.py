@@ -17,6 +17,7 @@ from bot.channels import telegram, twilio
 from bot.channels.base import Channel
 from bot.clock import Clock
 from bot.config import Settings
+from bot.logs import quiet_provider_clients
 from bot.service import Service
 from bot.staff import cases, script_editor
 from bot.web import simulator
@@ -49,6 +50,14 @@ def create_app(
     settings: Settings, clock: Clock | None = None, channels: Mapping[str, Channel] | None = None
 ) -> Starlette:
     """The app around one `Service`; `channels` replace the configured ones by name."""
+    quiet_provider_clients(
+        (
+            settings.secret_key,
+            settings.twilio_auth_token or "",
+            settings.telegram_bot_token or "",
+            settings.telegram_webhook_secret or "",
+        )
+    )
     service = Service(settings, clock, channels)
 
     @contextlib.asynccontextmanager

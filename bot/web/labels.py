@@ -87,6 +87,8 @@ LABELS: dict[str, str] = {
     "read": N_("read"),
     "sandboxed": N_("kept in the sandbox"),
     "sending": N_("being sent"),
+    "held": N_("waiting for the person's answer"),
+    "cancelled": N_("not sent: it went another way"),
     # appointment modes
     "video": N_("video"),
     "visit": N_("visit"),
