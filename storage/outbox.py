@@ -233,6 +233,15 @@ async def release_held(tx: aiosqlite.Connection, case_id: int, now: dt.datetime)
     return cursor.rowcount
 
 
+async def cancel(tx: aiosqlite.Connection, outbox_id: int, why: str, now: dt.datetime) -> None:
+    """A waiting message that will not be sent (it went another way)."""
+    await tx.execute(
+        """UPDATE outbox SET status = 'cancelled', error = ?, updated_at = ?
+           WHERE id = ? AND status IN ('pending', 'held')""",
+        (why, now.isoformat(), outbox_id),
+    )
+
+
 async def drop_held(tx: aiosqlite.Connection, case_id: int, why: str, now: dt.datetime) -> None:
     """Held messages that no longer make sense (the person answered with a keyword)."""
     await tx.execute(

@@ -62,16 +62,22 @@ async def escalate_unreachable(
 
 async def _send_elsewhere(
     tx: aiosqlite.Connection, rt: Runtime, case: Case, row: sqlite3.Row, now: dt.datetime
-) -> int | None:
-    """Queue the failed message again on the person's next live route, if any."""
+) -> None:
+    """Queue the failed message again on the person's next live route, if any, followed
+    by what still waited for the dead route (in their order)."""
     target = await turns.route(tx, rt, case)
     if target is None or target[0] == row["channel"] or target[1] is None:
-        return None
-    text = rt.vault.open(row["body"], "outbox.body") or ""
-    choices = tuple(json.loads(rt.vault.open(row["choices"], "outbox.choices") or "[]"))
-    return await outbox.queue_message(
-        tx, rt.vault, case.id, target[0], target[1], text, choices, now, purpose=row["purpose"]
-    )
+        return
+    waiting = await outbox.waiting_for_case(tx, case.id, row["channel"], ("pending", "held"))
+    why = f"sent by {target[0]} instead"
+    for message in [row, *waiting]:
+        text = rt.vault.open(message["body"], "outbox.body") or ""
+        choices = tuple(json.loads(rt.vault.open(message["choices"], "outbox.choices") or "[]"))
+        await outbox.queue_message(
+            tx, rt.vault, case.id, *target, text, choices, now, purpose=message["purpose"]
+        )
+        if message["id"] != row["id"]:
+            await outbox.cancel(tx, message["id"], why, now)
 
 
 async def reroute_whatsapp(
