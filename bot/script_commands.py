@@ -12,7 +12,14 @@ from bot.config import load_settings
 from bot.errors import UserError
 from bot.runtime import open_runtime
 from conversations import corpus
-from conversations.script import ScriptError, default_scripts_dir, load_script, load_script_file
+from conversations.script import (
+    ScriptError,
+    default_scripts_dir,
+    load_default_scripts,
+    load_script,
+    load_script_file,
+)
+from conversations.templates import TEMPLATES_FILE, check_templates, load_templates
 from conversations.translations import export_po, import_po, unreviewed
 from conversations.validate import validate
 from storage import scripts as script_store
@@ -37,7 +44,22 @@ async def validate_files(args: argparse.Namespace) -> int:
         errors += sum(f.level == "error" for f in findings)
         if not findings:
             print(f"{path.name}: ok")
+    if target == default_scripts_dir():
+        errors += _check_whatsapp_templates()
     return 1 if errors else 0
+
+
+def _check_whatsapp_templates() -> int:
+    """The WhatsApp templates against the default scripts' languages; returns the errors."""
+    languages = tuple(
+        dict.fromkeys(lang for s in load_default_scripts().values() for lang in s.languages)
+    )
+    problems = check_templates(load_templates(), languages)
+    for problem in problems:
+        print(f"{TEMPLATES_FILE.name}: error: {problem}")
+    if not problems:
+        print(f"{TEMPLATES_FILE.name}: ok")
+    return len(problems)
 
 
 async def corpus_figures(args: argparse.Namespace) -> int:
