@@ -27,6 +27,10 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -118,13 +122,15 @@ class FakeTwilio(_FakeServer):
 
     _sids: itertools.count = field(default_factory=lambda: itertools.count(1))
     # Twilio's clock, for `date_created` and the list filter; a test may set its own.
-    now: Callable[[], dt.datetime] = field(default=lambda: dt.datetime.now(dt.UTC))
+    now: Callable[[], dt.datetime] = field(default=lambda: _utc_now())
     drop_next_response: int = 0  # accept the next N messages but answer too late
     drop_seconds: float = 20.0
 
     def reset(self) -> None:
         super().reset()
         self._sids = itertools.count(1)
+        self.now = _utc_now
+        self.drop_next_response, self.drop_seconds = 0, 20.0
 
     def fail_next(self, status: int, code: int | None = None) -> None:
         body = {
