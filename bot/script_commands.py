@@ -19,7 +19,12 @@ from conversations.script import (
     load_script,
     load_script_file,
 )
-from conversations.templates import TEMPLATES_FILE, check_templates, load_templates
+from conversations.templates import (
+    TEMPLATES_FILE,
+    check_templates,
+    load_templates,
+    missing_languages,
+)
 from conversations.translations import export_po, import_po, unreviewed
 from conversations.validate import validate
 from storage import scripts as script_store
@@ -54,9 +59,12 @@ def _check_whatsapp_templates() -> int:
     languages = tuple(
         dict.fromkeys(lang for s in load_default_scripts().values() for lang in s.languages)
     )
-    problems = check_templates(load_templates(), languages)
+    templates = load_templates()
+    problems = check_templates(templates, languages)
     for problem in problems:
         print(f"{TEMPLATES_FILE.name}: error: {problem}")
+    for missing in missing_languages(templates, languages):
+        print(f"{TEMPLATES_FILE.name}: warning: {missing}")
     if not problems:
         print(f"{TEMPLATES_FILE.name}: ok")
     return len(problems)

@@ -66,8 +66,10 @@ def parse_templates(raw: Any) -> dict[str, Template]:
 
 
 def check_templates(templates: dict[str, Template], languages: tuple[str, ...]) -> list[str]:
-    """Problems, one line each: unknown purposes and facts, missing languages, placeholders
-    that do not run 1..n over the variables, texts too long for WhatsApp."""
+    """Problems, one line each: unknown purposes and facts, a missing text in the first
+    (default) language, placeholders that do not run 1..n over the variables, texts too
+    long for WhatsApp. Other languages may lack a template: those people get SMS after
+    24 hours (see `missing_languages`)."""
     problems = []
     for purpose, template in templates.items():
         where = f"whatsapp_templates.{purpose}"
@@ -81,7 +83,8 @@ def check_templates(templates: dict[str, Template], languages: tuple[str, ...]) 
         for language in languages:
             text = template.texts.get(language)
             if not text:
-                problems.append(f"{where}.{language}: missing")
+                if language == languages[0]:
+                    problems.append(f"{where}.{language}: missing")
                 continue
             problems += _check_text(f"{where}.{language}", text, len(template.variables))
         for language in template.texts.keys() - set(languages):
@@ -101,3 +104,15 @@ def _check_text(where: str, text: str, variables: int) -> list[str]:
             f"{where}: {len(longest)} characters with long values; WhatsApp allows {MAX_LENGTH}"
         )
     return problems
+
+
+def missing_languages(templates: dict[str, Template], languages: tuple[str, ...]) -> list[str]:
+    """Purposes without a template text in a language the scripts offer (a warning: after
+    24 hours those people get the message by SMS)."""
+    return [
+        f"whatsapp_templates.{purpose}.{language}: no template text; after WhatsApp's 24 "
+        "hours these messages go by SMS"
+        for purpose, template in templates.items()
+        for language in languages
+        if language != languages[0] and not template.texts.get(language)
+    ]

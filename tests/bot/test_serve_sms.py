@@ -3,6 +3,7 @@
 from tests.service import App
 
 SAM = "+31622334455"
+ACCOUNT = "AC" + "0" * 32  # Twilio sends its AccountSid with every webhook
 
 
 def test_a_known_number_gets_the_opening_and_the_conversation_goes_on(service, twilio):
@@ -19,9 +20,10 @@ def test_a_known_number_gets_the_opening_and_the_conversation_goes_on(service, t
 
 
 def test_the_webhook_answers_only_after_storing(service):
-    response = service.sms(SAM, "hallo", "SM1")
+    sid = "SM" + "1" * 32
+    response = service.sms(SAM, "hallo", sid)
     assert response.headers["content-type"].startswith("text/xml")
-    assert service.query("SELECT provider_key FROM inbound") == [("SM1",)]
+    assert service.query("SELECT provider_key FROM inbound") == [(sid,)]
 
 
 def test_forged_and_missing_signatures_are_refused(service, twilio):
@@ -83,20 +85,22 @@ def test_delivery_statuses_only_move_forward(service, twilio):
     status = "/webhooks/twilio/status"
     assert (
         service.post_twilio(
-            status, {"MessageSid": first["sid"], "MessageStatus": "delivered"}
+            status,
+            {"AccountSid": ACCOUNT, "MessageSid": first["sid"], "MessageStatus": "delivered"},
         ).status_code
         == 204
     )
     assert (
         service.post_twilio(
-            status, {"MessageSid": first["sid"], "MessageStatus": "sent"}
+            status, {"AccountSid": ACCOUNT, "MessageSid": first["sid"], "MessageStatus": "sent"}
         ).status_code
         == 204
     )
     assert service.query("SELECT status FROM outbox WHERE provider_id = ?", first["sid"]) == [
         ("delivered",)
     ]
-    unknown = service.post_twilio(status, {"MessageSid": "SMnever", "MessageStatus": "delivered"})
+    never = {"AccountSid": ACCOUNT, "MessageSid": "SM" + "f" * 32, "MessageStatus": "delivered"}
+    unknown = service.post_twilio(status, never)
     assert unknown.status_code == 204
 
 
