@@ -303,7 +303,6 @@ async def cmd_serve(args: argparse.Namespace) -> int:
     settings = load_settings(db=args.db)
     if args.demo:
         settings = replace(settings, sandbox_chosen=True)
-    check_serve(settings)
     if not settings.public_url_set:  # links in alerts follow where we actually listen
         settings = replace(settings, public_url=f"http://{_url_host(args.host)}:{args.port}")
     # Open once before serving: a wrong key or a broken database stops here, with one
@@ -311,6 +310,7 @@ async def cmd_serve(args: argparse.Namespace) -> int:
     async with open_runtime(settings) as rt:
         if args.demo and (seeded := await demo.seed(rt, dt.datetime.now(dt.UTC))):
             print(f"demo: {seeded} made-up cases; chat with them at /simulator", flush=True)
+    check_serve(settings)  # after the key and the database: the most basic problem first
     server_ = uvicorn.Server(server.config(create_app(settings), args.host, args.port))
     base = f"http://{_url_host(args.host)}:{args.port}"
     print(f"Voorzorg serves {base}/admin (staff sign-in)", flush=True)

@@ -72,7 +72,7 @@ def test_a_flood_of_the_same_record_is_logged_once_with_a_count():
 
 @pytest.fixture
 def slow_server(tmp_path):
-    running = Running(tmp_path, twilio=None, telegram=None)
+    running = Running(tmp_path, twilio=None, telegram=None, VOORZORG_SANDBOX="1")  # chosen
     yield running
     if running.process and running.process.poll() is None:
         running.stop()
