@@ -78,6 +78,7 @@ def test_ctrl_d_at_the_password_prompt_is_one_clear_line(db):
 def test_serve_prints_its_urls_and_links_follow_the_port(db, tmp_path):
     port = free_port()
     env = {k: v for k, v in ENV.items() if k != "TWILIO_FROM"}
+    env["VOORZORG_SANDBOX"] = "1"  # the sandbox is a choice, never a missing variable
     log = tmp_path / "serve.log"
     with log.open("w") as out:
         process = subprocess.Popen(
