@@ -12,6 +12,8 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
+import hashlib
+import re
 import signal
 import sqlite3
 import subprocess
@@ -108,7 +110,12 @@ class Service:
         self.clients.clear()
 
     def sms(self, sender: str, body: str, sid: str, **extra: str) -> httpx.Response:
+        """A signed inbound SMS as Twilio posts it; a short test sid like `SM1` becomes a
+        well-formed one (always the same for the same short sid)."""
+        if not re.fullmatch(r"(SM|MM)[0-9a-f]{32}", sid):
+            sid = "SM" + hashlib.md5(sid.encode()).hexdigest()
         params = {
+            "AccountSid": "AC" + "0" * 32,
             "MessageSid": sid,
             "From": sender,
             "To": "+3197010000000",
