@@ -61,11 +61,12 @@ def _check_whatsapp_templates() -> int:
     )
     templates = load_templates()
     problems = check_templates(templates, languages)
+    missing = missing_languages(templates, languages)
     for problem in problems:
         print(f"{TEMPLATES_FILE.name}: error: {problem}")
-    for missing in missing_languages(templates, languages):
-        print(f"{TEMPLATES_FILE.name}: warning: {missing}")
-    if not problems:
+    for warning in missing:
+        print(f"{TEMPLATES_FILE.name}: warning: {warning}")
+    if not problems and not missing:
         print(f"{TEMPLATES_FILE.name}: ok")
     return len(problems)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -433,3 +434,25 @@ def load_script_file(path: Path) -> Script:
 def load_default_scripts() -> dict[str, Script]:
     scripts = [load_script_file(p) for p in sorted(default_scripts_dir().glob("*.yaml"))]
     return {s.id: s for s in scripts}
+
+
+def locations(script: Script) -> Iterator[tuple[str, Text]]:
+    """Every translatable text of a script with its location, in script order."""
+    for key, text in script.texts.items():
+        yield f"texts.{key}", text
+    for step in script.steps.values():
+        if step.say is not None:
+            yield f"steps.{step.id}.say", step.say
+        for c in step.choices:
+            yield f"steps.{step.id}.choices.{c.id}.label", c.label
+            if c.means is not None:
+                yield f"steps.{step.id}.choices.{c.id}.means", c.means
+    for section, labels in (
+        ("conditions", script.condition_labels),
+        ("statuses", script.status_labels),
+        ("modes", script.mode_labels),
+    ):
+        for key, text in labels.items():
+            yield f"{section}.{key}", text
+    for topic, side in script.side_questions.items():
+        yield f"side_questions.{topic}.say", side.say

@@ -10,7 +10,6 @@ translator (or Weblate) sees what to translate. A draft translation is exported 
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from typing import Any
 
 from babel.messages.catalog import Catalog
@@ -19,31 +18,9 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
 
-from conversations.script import Script, ScriptError, Text, load_script
+from conversations.script import Script, ScriptError, load_script, locations
 
 HINT_LANGUAGE = "en"  # shown to translators next to the source text, when the script has it
-
-
-def locations(script: Script) -> Iterator[tuple[str, Text]]:
-    """Every translatable text of a script with its location, in script order."""
-    for key, text in script.texts.items():
-        yield f"texts.{key}", text
-    for step in script.steps.values():
-        if step.say is not None:
-            yield f"steps.{step.id}.say", step.say
-        for c in step.choices:
-            yield f"steps.{step.id}.choices.{c.id}.label", c.label
-            if c.means is not None:
-                yield f"steps.{step.id}.choices.{c.id}.means", c.means
-    for section, labels in (
-        ("conditions", script.condition_labels),
-        ("statuses", script.status_labels),
-        ("modes", script.mode_labels),
-    ):
-        for key, text in labels.items():
-            yield f"{section}.{key}", text
-    for topic, side in script.side_questions.items():
-        yield f"side_questions.{topic}.say", side.say
 
 
 def unreviewed(script: Script, language: str | None = None) -> list[tuple[str, str]]:

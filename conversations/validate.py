@@ -21,7 +21,7 @@ from conversations.script import (
     RESUME,
     STATUSES,
     Script,
-    Text,
+    locations,
 )
 from conversations.segments import count_segments
 from conversations.state import Facts, Offer, State
@@ -172,24 +172,6 @@ def _say_cycles(script: Script) -> Iterator[Finding]:
             sid = script.steps[sid].next
 
 
-def _all_texts(script: Script) -> Iterator[tuple[str, Text]]:
-    for key, text in script.texts.items():
-        yield f"texts.{key}", text
-    for step in script.steps.values():
-        if step.say is not None:
-            yield f"steps.{step.id}.say", step.say
-        for c in step.choices:
-            yield f"steps.{step.id}.choices.{c.id}.label", c.label
-            if c.means is not None:
-                yield f"steps.{step.id}.choices.{c.id}.means", c.means
-    for key, text in {**script.condition_labels, **script.status_labels}.items():
-        yield f"labels.{key}", text
-    for key, text in script.mode_labels.items():
-        yield f"modes.{key}", text
-    for topic, side in script.side_questions.items():
-        yield f"side_questions.{topic}.say", side.say
-
-
 def _texts(script: Script) -> Iterator[Finding]:
     for key in REQUIRED_TEXTS:
         if key not in script.texts:
@@ -199,7 +181,7 @@ def _texts(script: Script) -> Iterator[Finding]:
             yield Finding(
                 "warning", f"texts.{key}", "missing: the engine falls back to an older text"
             )
-    for where, text in _all_texts(script):
+    for where, text in locations(script):
         if "*" not in text.sources:
             for lang in script.languages:
                 if lang not in text.sources:
