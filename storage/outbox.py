@@ -340,3 +340,39 @@ async def mark_delivered(tx: aiosqlite.Connection, outbox_ids: list[int], now: d
         f"WHERE id IN ({marks})",
         (now.isoformat(), *outbox_ids),
     )
+
+
+EARLY_STATUS_KEPT = dt.timedelta(days=1)
+
+
+async def keep_early_status(
+    tx: aiosqlite.Connection,
+    provider_id: str,
+    status: str,
+    error_code: str | None,
+    now: dt.datetime,
+) -> None:
+    """A status for a provider id we have not recorded yet: kept a day, for `take_early`."""
+    await tx.execute(
+        "DELETE FROM early_statuses WHERE received_at < ?",
+        ((now - EARLY_STATUS_KEPT).isoformat(),),
+    )
+    await tx.execute(
+        """INSERT INTO early_statuses (provider_id, status, error_code, received_at)
+           VALUES (?, ?, ?, ?) ON CONFLICT (provider_id, status) DO NOTHING""",
+        (provider_id, status, error_code, now.isoformat()),
+    )
+
+
+async def take_early_statuses(
+    tx: aiosqlite.Connection, provider_id: str
+) -> list[tuple[str, str | None]]:
+    """(status, error code) that came before this provider id was recorded, in the order
+    a message goes through them; they are removed."""
+    rows = await fetchall(
+        tx, "SELECT status, error_code FROM early_statuses WHERE provider_id = ?", (provider_id,)
+    )
+    if rows:
+        await tx.execute("DELETE FROM early_statuses WHERE provider_id = ?", (provider_id,))
+    ranked = sorted(rows, key=lambda r: STATUS_RANK.get(r["status"], 0))
+    return [(r["status"], r["error_code"]) for r in ranked]

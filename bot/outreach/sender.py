@@ -22,6 +22,8 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+import aiosqlite
+
 from bot.channels.base import Channel, Delivery
 from bot.clock import Clock, idle
 from bot.errors import (
@@ -252,6 +254,11 @@ class Sender:
                 await outbox.record_attempt(
                     tx, row["id"], a.status, a.provider_id, a.error, a.retry_at, now, a.content_sid
                 )
+                if a.provider_id:
+                    for status, code in await outbox.take_early_statuses(tx, a.provider_id):
+                        await _apply_status(
+                            tx, self.rt, row["channel"], a.provider_id, status, code, now
+                        )
             if a.opt_out and row["case_id"]:
                 self._refused.add((row["case_id"], row["channel"]))
                 await cases.opt_out(tx, row["case_id"], now)
@@ -284,20 +291,37 @@ async def apply_status(
     error_code: str | None,
     now: dt.datetime,
 ) -> bool:
-    """A provider's delivery status; False when we never sent that message.
+    """A provider's delivery status; False when no message has that id yet (the status is
+    kept, and applied when the sender records the id: a quick callback is not lost)."""
+    async with rt.db.transaction() as tx:
+        known = await _apply_status(tx, rt, channel, provider_id, status, error_code, now)
+        if not known:
+            await outbox.keep_early_status(tx, provider_id, status, error_code, now)
+    return known
+
+
+async def _apply_status(
+    tx: aiosqlite.Connection,
+    rt: Runtime,
+    channel: str,
+    provider_id: str,
+    status: str,
+    error_code: str | None,
+    now: dt.datetime,
+) -> bool:
+    """Apply one status inside `tx`.
 
     `failed` or `undelivered` is a permanent failure: the route is dead, the message goes
     by another channel if there is one, and a first contact or reminder escalates.
     """
     channels = (channel, "whatsapp") if channel == "sms" else (channel,)
     error = f"provider error {error_code}" if error_code else None
-    async with rt.db.transaction() as tx:
-        row, moved = await outbox.advance_status(tx, channels, provider_id, status, error, now)
-        if row is None:
-            return False
-        if error_code == "21610" and row["case_id"]:
-            await cases.opt_out(tx, row["case_id"], now)
-        elif moved and status in ("failed", "undelivered") and row["case_id"]:
-            reason = f"{status}" + (f" (provider error {error_code})" if error_code else "")
-            await delivery.failed_for_good(tx, rt, row, reason, now, dead_route=True)
+    row, moved = await outbox.advance_status(tx, channels, provider_id, status, error, now)
+    if row is None:
+        return False
+    if error_code == "21610" and row["case_id"]:
+        await cases.opt_out(tx, row["case_id"], now)
+    elif moved and status in ("failed", "undelivered") and row["case_id"]:
+        reason = f"{status}" + (f" (provider error {error_code})" if error_code else "")
+        await delivery.failed_for_good(tx, rt, row, reason, now, dead_route=True)
     return True

@@ -9,7 +9,7 @@ import pytest
 from bot.channels.twilio import TwilioChannel
 from bot.clock import FakeClock
 from bot.config import load_settings
-from bot.outreach.sender import BACKOFF_SECONDS, MAX_ATTEMPTS, Sender
+from bot.outreach.sender import BACKOFF_SECONDS, MAX_ATTEMPTS, Sender, apply_status
 from bot.runtime import open_runtime
 from storage.outbox import queue_message
 
@@ -104,3 +104,23 @@ async def test_messages_are_paced_per_channel(sending):
     assert len(waits) == 3
     gaps = [later - earlier for earlier, later in itertools.pairwise(waits)]
     assert gaps == pytest.approx([0.5, 0.5], abs=0.01)
+
+
+async def test_a_status_that_comes_before_the_send_is_recorded_is_not_lost(sending):
+    """Twilio may call back before the sender has stored the message's id."""
+    rt, _clock, sender = sending
+    real = sender.channels["sms"]
+
+    class CallsBackAtOnce:
+        name, messages_per_second = "sms", 1000.0
+
+        async def send(self, address, text, choices, outbox_id):
+            delivery = await real.send(address, text, choices, outbox_id)
+            known = await apply_status(rt, "sms", delivery.provider_id, "failed", "30003", START)
+            assert not known  # not recorded yet: kept for later
+            return delivery
+
+    sender.channels["sms"] = CallsBackAtOnce()
+    await sender.send_due()
+    [(status, _, _, error)] = await outbox(rt)
+    assert (status, error) == ("failed", "provider error 30003")
