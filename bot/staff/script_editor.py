@@ -153,21 +153,7 @@ async def act(request: Request) -> Response:
         else:
             raise HTTPException(400, "unknown action")
     except store.Conflict as exc:
-        return page(
-            "staff_script.html",
-            session.user.language,
-            status=409,
-            session=session,
-            draft={
-                "script_id": script_id,
-                "source": source,
-                "revision": fields.get("revision"),
-                "version": "?",
-            },
-            review=await reviewed(source),
-            conflict=str(exc),
-            preview=None,
-        )
+        return await _editor_again(session, script_id, source, fields, 409, conflict=str(exc))
     except (LookupError, ValueError) as exc:
         raise HTTPException(400, str(exc)) from None
     async with service.rt.db.transaction() as tx:
@@ -177,10 +163,17 @@ async def act(request: Request) -> Response:
 
 async def _with_errors(session, script_id: str, source: str, fields: dict) -> Response:
     """The editor again, with the text as typed and why it cannot be published."""
+    return await _editor_again(session, script_id, source, fields, 400, not_published=True)
+
+
+async def _editor_again(
+    session, script_id: str, source: str, fields: dict, status: int, **why
+) -> Response:
+    """The editor with the text as typed (nothing lost) and `why` it was not taken."""
     return page(
         "staff_script.html",
         session.user.language,
-        status=400,
+        status=status,
         session=session,
         draft={
             "script_id": script_id,
@@ -189,8 +182,8 @@ async def _with_errors(session, script_id: str, source: str, fields: dict) -> Re
             "version": fields.get("version", "?"),
         },
         review=await reviewed(source),
-        not_published=True,
         preview=None,
+        **why,
     )
 
 
