@@ -64,7 +64,7 @@ async def act(request: Request) -> Response:
             else:
                 account = await accounts.by_email(tx, email)
                 if account is None:
-                    raise HTTPException(404, "no such account")
+                    raise HTTPException(404, N_("no such account"))
                 if action == "disable":
                     if account.id == session.user.id:
                         raise ValueError(N_("you cannot disable your own account"))
@@ -72,7 +72,7 @@ async def act(request: Request) -> Response:
                 elif action == "password":
                     await accounts.set_password(tx, account.id, fields.get("password", ""))
                 else:
-                    raise HTTPException(400, "unknown action")
+                    raise HTTPException(400, N_("unknown action"))
             await audit(tx, session.user.email, f"account_{action}", None, now.isoformat(), email)
     except ValueError as exc:
         return await index(request, error=str(exc), status=400)

@@ -10,6 +10,7 @@ import aiosqlite
 from starlette.exceptions import HTTPException
 
 from bot.service import Service
+from locales import N_
 from storage.cases import Case
 from storage.users import Session
 
@@ -35,4 +36,4 @@ Handler = Callable[[Action], Awaitable[None]]
 
 def incomplete() -> HTTPException:
     """400 for an unknown action or one whose form lacks what it needs."""
-    return HTTPException(400, "unknown or incomplete action")
+    return HTTPException(400, N_("unknown or incomplete action"))

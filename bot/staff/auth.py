@@ -15,6 +15,7 @@ from bot.errors import BadRequest
 from bot.web.context import service_of
 from bot.web.forms import MAX_BODY_BYTES, form, read_body
 from bot.web.templating import page
+from locales import N_
 from storage import users
 from storage.cases import audit
 from storage.users import Session
@@ -56,9 +57,9 @@ async def require(request: Request, admin: bool = False) -> Session:
             query = f"?{request.url.query}" if request.url.query else ""
             target = quote(request.url.path + query, safe="")
             raise HTTPException(303, headers={"location": f"/admin/login?next={target}"})
-        raise HTTPException(403, "sign in first")
+        raise HTTPException(403, N_("sign in first"))
     if admin and not session.user.is_admin:
-        raise HTTPException(403, "administrators only")
+        raise HTTPException(403, N_("administrators only"))
     return session
 
 
@@ -69,7 +70,7 @@ async def posted(request: Request, session: Session, limit: int = MAX_BODY_BYTES
     except BadRequest as exc:
         raise HTTPException(exc.status, exc.reason) from None
     if not hmac.compare_digest(fields.get("csrf", "").encode(), session.csrf.encode()):
-        raise HTTPException(403, "the form expired; reload the page")
+        raise HTTPException(403, N_("the form expired; reload the page"))
     return fields
 
 

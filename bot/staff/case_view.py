@@ -11,6 +11,7 @@ from starlette.requests import Request
 
 from bot.service import Service
 from bot.web.context import service_of
+from locales import N_
 from storage import appointments, casework, escalations, workspace
 from storage.cases import Case, get_case
 from storage.users import Session
@@ -29,7 +30,7 @@ async def visible_case(request: Request, session: Session) -> Case:
         service.rt.db, service.rt.vault, reference=request.path_params["reference"]
     )
     if not _visible(session, case):
-        raise HTTPException(404, "no such case")  # another organisation's case does not exist
+        raise HTTPException(404, N_("no such case"))  # another organisation's case does not exist
     assert case is not None
     return case
 

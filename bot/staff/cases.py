@@ -190,7 +190,7 @@ async def _book(a: Action) -> None:
     )
     offer = next((o for o in offers if f"{o.slot_id}@{o.start.isoformat()}" == chosen), None)
     if offer is None:
-        raise HTTPException(409, "that time is no longer free; reload the page")
+        raise HTTPException(409, N_("that time is no longer free; reload the page"))
     await turns.book_for_person(a.tx, rt, case, offer, a.now)
 
 
@@ -236,7 +236,7 @@ async def case_action(request: Request) -> Response:
     async with service.rt.db.transaction() as tx:
         case = await get_case(tx, service.rt.vault, case_id=visible.id)
         if case is None:
-            raise HTTPException(404, "no such case")
+            raise HTTPException(404, N_("no such case"))
         await handler(Action(tx, service, session, case, fields, now))
         await audit(tx, session.user.email, action, case.id, now.isoformat())
     service.sender.wake.set()
@@ -263,7 +263,7 @@ async def set_language(request: Request) -> Response:
     fields = await posted(request, session)
     language = fields.get("language")
     if language not in ("nl", "en"):
-        raise HTTPException(400, "nl or en")
+        raise HTTPException(400, N_("nl or en"))
     async with service_of(request).rt.db.transaction() as tx:
         await users.set_language(tx, session.user.id, language)
     target = fields.get("back", "/admin/cases")

@@ -72,7 +72,7 @@ async def letter_context(
     to answer that exist."""
     org = await get_organisation(conn, case.organisation_id)
     if org is None:
-        raise HTTPException(404, "no such organisation")
+        raise HTTPException(404, N_("no such organisation"))
     language = letter_language(case)
     wording = json.loads(org["letter"] or "{}")
     link = deep_link(settings.telegram_bot_username, case.invite_code)
@@ -130,7 +130,7 @@ async def intake_result(request: Request) -> Response:
     service = service_of(request)
     info = await details(service, case)
     if not info["shared"]:
-        raise HTTPException(403, "no consent to share the intake result")
+        raise HTTPException(403, N_("no consent to share the intake result"))
     async with service.rt.db.transaction() as tx:
         await audit(
             tx, session.user.email, "print_intake", case.id, service.clock.now().isoformat()

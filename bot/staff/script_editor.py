@@ -100,7 +100,7 @@ async def editor(request: Request) -> Response:
     script_id = request.path_params["script_id"]
     draft = await store.draft(service.rt.db, script_id, session.user.email, service.clock.now())
     if draft is None:
-        raise HTTPException(404, "no such script")
+        raise HTTPException(404, N_("no such script"))
     return page(
         "staff_script.html",
         session.user.language,
@@ -118,7 +118,7 @@ async def act(request: Request) -> Response:
     script_id, action = request.path_params["script_id"], request.path_params["action"]
     source = fields.get("source", "")
     if len(source) > MAX_SOURCE:
-        raise HTTPException(413, "script too long")
+        raise HTTPException(413, N_("script too long"))
     if action == "check":
         return JSONResponse(await reviewed(source))
     if action == "preview":
@@ -151,7 +151,7 @@ async def act(request: Request) -> Response:
             await store.publish(service.rt.db, script_id, int(fields["version"]), editor_email, now)
             await service.rt.reload(script_id)
         else:
-            raise HTTPException(400, "unknown action")
+            raise HTTPException(400, N_("unknown action"))
     except store.Conflict as exc:
         return await _editor_again(session, script_id, source, fields, 409, conflict=str(exc))
     except (LookupError, ValueError) as exc:

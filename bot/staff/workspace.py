@@ -23,6 +23,7 @@ from bot.staff.case_view import details, visible_case, zone
 from bot.web.context import service_of
 from bot.web.templating import page
 from conversations.script import CONDITIONS
+from locales import N_
 from storage import casework, workspace
 from storage.cases import audit
 from storage.organisations import get_organisation
@@ -120,7 +121,7 @@ async def _plan_status(a: Action) -> None:
     if not action_id.isdigit() or status not in workspace.ACTION_STATUSES:
         raise incomplete()
     if not await workspace.set_action_status(a.tx, a.case.id, int(action_id), status, a.now):
-        raise HTTPException(404, "no such action")
+        raise HTTPException(404, N_("no such action"))
     await _replan(a)
 
 
@@ -186,7 +187,7 @@ async def handover(request: Request) -> Response:
     db = service.rt.db
     consent = await casework.consent(db, case.id)
     if consent.get("share_with_partners") is not True:
-        raise HTTPException(403, "no consent to share with partners")
+        raise HTTPException(403, N_("no consent to share with partners"))
     document = await handover_document(service, case)
     async with db.transaction() as tx:
         await audit(tx, session.user.email, "handover", case.id, service.clock.now().isoformat())

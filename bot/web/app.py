@@ -7,6 +7,7 @@ import logging
 from collections.abc import AsyncIterator, Mapping
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -22,6 +23,7 @@ from bot.service import Service
 from bot.staff import cases, script_editor
 from bot.web import simulator
 from bot.web.context import service_of
+from bot.web.errors import http_error
 
 SECURITY_HEADERS = {
     "content-security-policy": "default-src 'self'; frame-ancestors 'none'; form-action 'self'",
@@ -73,7 +75,12 @@ def create_app(
     routes += simulator.routes() + cases.routes() + script_editor.routes()
     https = settings.public_url.startswith("https://")
     middleware = [Middleware(SecurityHeaders, hsts=https)]
-    app = Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
+    app = Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        middleware=middleware,
+        exception_handlers={HTTPException: http_error},
+    )
     app.state.voorzorg = service
     return app
 

@@ -22,6 +22,7 @@ from bot.service import Service
 from bot.web.context import service_of
 from bot.web.forms import form, read_body
 from bot.web.templating import page
+from locales import N_
 from storage import casework, conversations
 from storage.cases import Case, get_case
 
@@ -43,7 +44,7 @@ def _sandboxed(request: Request) -> Service:
     """The running service, if it runs in the sandbox; else the simulator does not exist."""
     service = service_of(request)
     if not service.settings.sandbox:
-        raise HTTPException(404, "the simulator exists only in the sandbox")
+        raise HTTPException(404, N_("the simulator exists only in the sandbox"))
     return service
 
 
@@ -65,7 +66,7 @@ async def index(request: Request) -> Response:
 async def _case(service: Service, reference: str) -> Case:
     case = await get_case(service.rt.db, service.rt.vault, reference=reference)
     if case is None:
-        raise HTTPException(404, "no such case")
+        raise HTTPException(404, N_("no such case"))
     return case
 
 
