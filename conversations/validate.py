@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
 from jinja2 import TemplateSyntaxError, meta
@@ -26,6 +26,7 @@ from conversations.script import (
 from conversations.segments import count_segments
 from conversations.state import Facts, Offer, State
 from conversations.variables import VARIABLES, template_variables
+from locales import N_
 
 MAX_SEGMENTS = 2  # GSM-7: more is warned
 MAX_UCS2_SEGMENTS = 3  # Arabic, Polish, Turkish need UCS-2 (70 characters a segment)
@@ -70,12 +71,25 @@ SHORT_FACTS = replace(
 
 @dataclass(frozen=True)
 class Finding:
+    """One problem in a script. `template` is English with `{names}` for `params`, marked
+    for the catalogs, so the editor can show it in the reader's language."""
+
     level: str  # "error" or "warning"
     where: str
-    message: str
+    template: str
+    params: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def message(self) -> str:
+        return self.template.format(**dict(self.params))
 
     def __str__(self) -> str:
         return f"{self.level}: {self.where}: {self.message}"
+
+    def said(self, translate: Callable[[str], str]) -> str:
+        """The finding in another language: `translate` maps English to it (gettext)."""
+        text = translate(self.template).format(**dict(self.params))
+        return f"{translate(self.level)}: {self.where}: {text}"
 
 
 def validate(script: Script) -> list[Finding]:
@@ -90,38 +104,46 @@ def validate(script: Script) -> list[Finding]:
     return findings
 
 
-def _err(where: str, message: str) -> Finding:
-    return Finding("error", where, message)
+def _err(where: str, template: str, **params: object) -> Finding:
+    return Finding("error", where, template, tuple((k, str(v)) for k, v in params.items()))
+
+
+def _warn(where: str, template: str, **params: object) -> Finding:
+    return Finding("warning", where, template, tuple((k, str(v)) for k, v in params.items()))
 
 
 def _references(script: Script) -> Iterator[Finding]:
     steps = script.steps
     if script.start not in steps:
-        yield _err("start", f"unknown step {script.start!r}")
+        yield _err("start", N_("unknown step {step}"), step=repr(script.start))
     if script.after_withdraw and script.after_withdraw not in steps:
-        yield _err("after_withdraw", f"unknown step {script.after_withdraw!r}")
+        yield _err("after_withdraw", N_("unknown step {step}"), step=repr(script.after_withdraw))
     for keyword, target in script.keyword_steps.items():
         if target not in steps:
-            yield _err(f"keyword_steps.{keyword}", f"unknown step {target!r}")
+            yield _err(f"keyword_steps.{keyword}", N_("unknown step {step}"), step=repr(target))
     for step in steps.values():
         where = f"steps.{step.id}"
         for target in _targets(step):
             if target not in steps:
-                yield _err(where, f"unknown step {target!r}")
+                yield _err(where, N_("unknown step {step}"), step=repr(target))
         if step.kind == "say" and step.say is None:
-            yield _err(where, "a step needs `say`, `choices` or `text`")
+            yield _err(where, N_("a step needs `say`, `choices` or `text`"))
         ids = [c.id for c in step.choices]
         if len(ids) != len(set(ids)):
-            yield _err(where, "two choices share an id")
+            yield _err(where, N_("two choices share an id"))
         if step.fallback is not None and step.fallback not in ids:
-            yield _err(where, f"fallback names no choice of this step: {step.fallback!r}")
+            yield _err(
+                where,
+                N_("fallback names no choice of this step: {choice}"),
+                choice=repr(step.fallback),
+            )
         if step.wake is not None and step.kind != "say":
-            yield _err(where, "only a step that ends the conversation can have `wake`")
+            yield _err(where, N_("only a step that ends the conversation can have `wake`"))
         if step.kind == "booking" and step.none_fit is None:
-            yield _err(where, "a booking step needs `none_fit`: where to go when no time fits")
+            yield _err(where, N_("a booking step needs `none_fit`: where to go when no time fits"))
         if step.kind == "choice" and step.fallback is None:
             yield _err(
-                where, "a choice step needs a `fallback` choice for replies never understood"
+                where, N_("a choice step needs a `fallback` choice for replies never understood")
             )
 
 
@@ -143,7 +165,7 @@ def _reachability(script: Script) -> Iterator[Finding]:
             reached.add(sid)
             todo.extend(t for t in _targets(steps[sid]) if t in steps)
     for sid in steps.keys() - reached:
-        yield _err(f"steps.{sid}", "unreachable from the start step")
+        yield _err(f"steps.{sid}", N_("unreachable from the start step"))
     # Every step must lead to an end: a say-only step without `next`, or a choice to None.
     ending = {s.id for s in steps.values() if s.kind == "say" and s.next in (None, RESUME)}
     ending |= {s.id for s in steps.values() if any(c.next is None for c in s.choices)}
@@ -155,7 +177,7 @@ def _reachability(script: Script) -> Iterator[Finding]:
                 ending.add(s.id)
                 changed = True
     for sid in sorted(reached - ending):
-        yield _err(f"steps.{sid}", "no way out: no path from here reaches an end")
+        yield _err(f"steps.{sid}", N_("no way out: no path from here reaches an end"))
     yield from _say_cycles(script)
 
 
@@ -166,7 +188,7 @@ def _say_cycles(script: Script) -> Iterator[Finding]:
             if script.steps[sid].next == RESUME:
                 break
             if sid in seen:
-                yield _err(f"steps.{step.id}", "say-only steps form a loop")
+                yield _err(f"steps.{step.id}", N_("say-only steps form a loop"))
                 break
             seen.add(sid)
             sid = script.steps[sid].next
@@ -175,19 +197,17 @@ def _say_cycles(script: Script) -> Iterator[Finding]:
 def _texts(script: Script) -> Iterator[Finding]:
     for key in REQUIRED_TEXTS:
         if key not in script.texts:
-            yield _err(f"texts.{key}", "missing")
+            yield _err(f"texts.{key}", N_("missing"))
     for key in NEWER_TEXTS:
         if key not in script.texts:
-            yield Finding(
-                "warning", f"texts.{key}", "missing: the engine falls back to an older text"
-            )
+            yield _warn(f"texts.{key}", N_("missing: the engine falls back to an older text"))
     for where, text in locations(script):
         if "*" not in text.sources:
             for lang in script.languages:
                 if lang not in text.sources:
-                    yield _err(where, f"missing translation: {lang}")
+                    yield _err(where, N_("missing translation: {language}"), language=lang)
         for lang, error in text.errors.items():
-            yield _err(f"{where}.{lang}", f"does not compile: {error}")
+            yield _err(f"{where}.{lang}", N_("does not compile: {error}"), error=error)
         for lang, source in text.sources.items():
             if lang in text.errors:
                 continue
@@ -196,34 +216,42 @@ def _texts(script: Script) -> Iterator[Finding]:
             except TemplateSyntaxError:
                 continue
             for name in sorted(unknown):
-                yield _err(f"{where}.{lang}", f"unknown variable {name!r}")
+                yield _err(f"{where}.{lang}", N_("unknown variable {name}"), name=repr(name))
 
 
 def _vocabulary(script: Script) -> Iterator[Finding]:
     for key in script.keywords.keys() - set(KEYWORDS):
-        yield _err(f"keywords.{key}", f"unknown keyword; known: {', '.join(KEYWORDS)}")
+        yield _err(
+            f"keywords.{key}", N_("unknown keyword; known: {known}"), known=", ".join(KEYWORDS)
+        )
     for key in set(KEYWORDS) - script.keywords.keys():
-        yield _err(f"keywords.{key}", "missing")
+        yield _err(f"keywords.{key}", N_("missing"))
     for lang in script.languages:
         if lang not in script.language_names:
-            yield _err(f"language_names.{lang}", "missing")
+            yield _err(f"language_names.{lang}", N_("missing"))
     for step in script.steps.values():
         where = f"steps.{step.id}"
         if step.condition is not None and step.condition not in CONDITIONS:
-            yield _err(where, f"unknown condition {step.condition!r}")
+            yield _err(where, N_("unknown condition {name}"), name=repr(step.condition))
         if step.purpose is not None and step.purpose not in PURPOSES:
-            yield _err(where, f"unknown consent purpose {step.purpose!r}")
+            yield _err(where, N_("unknown consent purpose {name}"), name=repr(step.purpose))
         if step.status is not None and step.status not in CASE_STATUSES:
-            yield _err(where, f"unknown status {step.status!r}")
+            yield _err(where, N_("unknown status {name}"), name=repr(step.status))
         for c in step.choices:
             if c.record is not None and c.record not in STATUSES:
-                yield _err(f"{where}.choices.{c.id}", f"unknown answer status {c.record!r}")
+                yield _err(
+                    f"{where}.choices.{c.id}",
+                    N_("unknown answer status {name}"),
+                    name=repr(c.record),
+                )
             for m in (*c.match, *c.maybe):
                 if m.startswith("@") and m[1:] not in script.synonyms:
-                    yield _err(f"{where}.choices.{c.id}", f"unknown synonym set {m!r}")
+                    yield _err(
+                        f"{where}.choices.{c.id}", N_("unknown synonym set {name}"), name=repr(m)
+                    )
     for topic, side in script.side_questions.items():
         if not side.match:
-            yield _err(f"side_questions.{topic}", "needs `match`: what people write to ask it")
+            yield _err(f"side_questions.{topic}", N_("needs `match`: what people write to ask it"))
 
 
 def _rendered(script: Script) -> Iterator[Finding]:
@@ -233,11 +261,13 @@ def _rendered(script: Script) -> Iterator[Finding]:
         for where, message in sample_messages(script, lang, SHORT_FACTS):
             if not message.startswith("\x00") and (hit := REVEALING.search(lock_screen(message))):
                 yield _err(
-                    where, f"the lock screen (first two lines) reveals too much: {hit.group()!r}"
+                    where,
+                    N_("the lock screen (first two lines) reveals too much: {word}"),
+                    word=repr(hit.group()),
                 )
         for where, message in sample_messages(script, lang):
             if message.startswith("\x00"):
-                yield _err(where, f"does not render: {message[1:]}")
+                yield _err(where, N_("does not render: {error}"), error=message[1:])
                 continue
             yield from _segments(where, lang, message)
 
@@ -245,17 +275,27 @@ def _rendered(script: Script) -> Iterator[Finding]:
 def _segments(where: str, lang: str, message: str) -> Iterator[Finding]:
     seg = count_segments(message)
     if seg.encoding == "UCS-2" and lang not in UCS2_LANGUAGES:
-        yield Finding(
-            "warning", where, f"needs UCS-2 because of {seg.non_gsm!r}: {seg.count} SMS segment(s)"
+        yield _warn(
+            where,
+            N_("needs UCS-2 because of {characters}: {count} SMS segment(s)"),
+            characters=repr(seg.non_gsm),
+            count=seg.count,
         )
     if seg.encoding == "UCS-2" and seg.count > MAX_UCS2_SEGMENTS:
         yield _err(
             where,
-            f"{seg.count} SMS segments in UCS-2 (at most {MAX_UCS2_SEGMENTS}, "
-            f"{MAX_UCS2_SEGMENTS * 67} characters): shorten it or split it into two messages",
+            N_(
+                "{count} SMS segments in UCS-2 (at most {most}, {characters} characters): "
+                "shorten it or split it into two messages"
+            ),
+            count=seg.count,
+            most=MAX_UCS2_SEGMENTS,
+            characters=MAX_UCS2_SEGMENTS * 67,
         )
     elif seg.encoding == "GSM-7" and seg.count > MAX_SEGMENTS:
-        yield Finding("warning", where, f"{seg.count} SMS segments ({seg.encoding})")
+        yield _warn(
+            where, N_("{count} SMS segments ({encoding})"), count=seg.count, encoding=seg.encoding
+        )
 
 
 def lock_screen(message: str) -> str:

@@ -20,7 +20,7 @@ from conversations.script import Script, ScriptError, load_script
 from conversations.testing import SAM, Conversation
 from conversations.translations import unreviewed
 from conversations.validate import Finding, validate
-from locales import N_
+from locales import N_, gettext
 from storage import scripts as store
 from storage.cases import audit
 
@@ -41,14 +41,15 @@ def routes() -> list[Route]:
     ]
 
 
-async def reviewed(source: str) -> dict:
+async def reviewed(source: str, language: str) -> dict:
     """`review` in a worker thread: a slow draft never holds up the event loop (its
     renders are on a budget too, so the thread ends soon)."""
-    return await asyncio.to_thread(review, source)
+    return await asyncio.to_thread(review, source, language)
 
 
-def review(source: str) -> dict:
-    """Findings and per-message checks for a source text: what the editor shows."""
+def review(source: str, language: str = "en") -> dict:
+    """Findings (in `language`) and per-message checks for a source text: what the editor
+    shows."""
     try:
         script = load_script(source, "draft")
     except ScriptError as exc:
@@ -57,11 +58,16 @@ def review(source: str) -> dict:
         findings = validate(script)
         messages = check_messages(script) if not any(f.level == "error" for f in findings) else []
     except Exception as exc:  # a draft can be broken in ways no check foresaw
-        findings, messages = [Finding("error", "script", f"cannot check: {exc}")], []
+        broken = Finding("error", "script", N_("cannot check: {error}"), (("error", str(exc)),))
+        findings, messages = [broken], []
+
+    def said(finding: Finding) -> str:
+        return finding.said(lambda english: gettext(language, english))
+
     return {
         "unreviewed": _awaiting_review(script),
-        "errors": [str(f) for f in findings if f.level == "error"],
-        "warnings": [str(f) for f in findings if f.level == "warning"],
+        "errors": [said(f) for f in findings if f.level == "error"],
+        "warnings": [said(f) for f in findings if f.level == "warning"],
         "messages": [
             {
                 "where": m.where,
@@ -106,7 +112,7 @@ async def editor(request: Request) -> Response:
         session.user.language,
         session=session,
         draft=draft,
-        review=await reviewed(draft["source"]),
+        review=await reviewed(draft["source"], session.user.language),
         preview=None,
     )
 
@@ -120,7 +126,7 @@ async def act(request: Request) -> Response:
     if len(source) > MAX_SOURCE:
         raise HTTPException(413, N_("script too long"))
     if action == "check":
-        return JSONResponse(await reviewed(source))
+        return JSONResponse(await reviewed(source, session.user.language))
     if action == "preview":
         return await _preview(request, session, script_id, source, fields)
     now, editor_email = service.clock.now(), session.user.email
@@ -135,7 +141,8 @@ async def act(request: Request) -> Response:
                 now,
             )
         elif action == "publish":
-            if (await reviewed(source))["errors"]:  # what is in the editor, not the last draft
+            checked = await reviewed(source, session.user.language)  # what is in the editor
+            if checked["errors"]:
                 return await _with_errors(session, script_id, source, fields)
             await store.save_draft(  # publish what is in the editor: save it first
                 service.rt.db,
@@ -181,7 +188,7 @@ async def _editor_again(
             "revision": fields.get("revision"),
             "version": fields.get("version", "?"),
         },
-        review=await reviewed(source),
+        review=await reviewed(source, session.user.language),
         preview=None,
         **why,
     )
@@ -202,7 +209,7 @@ async def _preview(request, session, script_id: str, source: str, fields: dict) 
     inputs = json.loads(fields.get("inputs") or "[]")[:MAX_PREVIEW_TURNS]
     if fields.get("text", "").strip():
         inputs.append(fields["text"][:2000])
-    checked = await reviewed(source)
+    checked = await reviewed(source, session.user.language)
     transcript: list[tuple[str, str]] = []
     if not checked["errors"]:
         language = fields.get("language") or None

@@ -20,3 +20,11 @@ def test_a_reviewed_text_leaves_the_list():
     lines[at] = lines[at].replace("{draft: ", "", 1).rstrip().removesuffix("}")
     after = review("\n".join(lines))["unreviewed"]["pl"]
     assert len(after) == len(before) - 1
+
+
+def test_the_checks_speak_the_editors_language():
+    source = (default_scripts_dir() / "intake.yaml").read_text("utf-8")
+    broken = source.replace("start: welcome", "start: nergens", 1)
+    dutch, english = review(broken, "nl"), review(broken, "en")
+    assert dutch["errors"][0] == "fout: start: onbekende stap 'nergens'"
+    assert english["errors"][0] == "error: start: unknown step 'nergens'"

@@ -65,7 +65,7 @@ def test_checks_as_you_type(edited):
     assert any(m["where"] == "steps.welcome.nl" and m["segments"] == 1 for m in good["messages"])
     broken = editor.post("check", editor.source.replace("{{ first_name }}?", "{{ first_name }?", 1))
     assert broken.json()["errors"][0].startswith(
-        "error: steps.right_person.say.nl: does not compile"
+        "fout: steps.right_person.say.nl: klopt niet als sjabloon"  # Dutch, the default
     )
     assert editor.post("check", "steps: [").json()["errors"][0].startswith("draft: not valid YAML")
 
@@ -136,7 +136,7 @@ def test_hostile_script_text_stays_text(edited):
     editor = admin(edited)
     bomb = "{% for a in range(200) %}{% for b in range(200) %}xx{% endfor %}{% endfor %}"
     hostile = editor.source.replace("Eerst een vraag.", f"<script>alert(1)</script>{bomb}")
-    assert "does not render" in " ".join(editor.post("check", hostile).json()["errors"])
+    assert "lukt niet om te maken" in " ".join(editor.post("check", hostile).json()["errors"])
     editor.post("save", hostile)
     page = editor.client.get("/admin/scripts/intake").text
     assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)" in page

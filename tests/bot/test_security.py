@@ -48,7 +48,7 @@ async def test_a_hostile_draft_is_checked_off_the_event_loop_and_refused(tmp_pat
     monkeypatch.setattr(
         script_editor,
         "review",
-        lambda source: threads.append(threading.get_ident()) or review(source),
+        lambda source, language: threads.append(threading.get_ident()) or review(source, language),
     )
     async with app_client(settings_for(tmp_path)) as (client, service):
         page = await signed_in_admin(client, service)

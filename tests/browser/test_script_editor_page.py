@@ -23,7 +23,7 @@ def test_edit_check_preview_publish(edited, page):
     findings = page.locator("#findings")
     text = source.input_value()
     source.fill(text.replace("next: consent_partners", "next: nergens"))
-    expect(findings).to_contain_text("unknown step 'nergens'")  # checked while typing
+    expect(findings).to_contain_text("onbekende stap 'nergens'")  # checked while typing, in Dutch
     source.fill(text.replace("Eerst een vraag. Bent u", "Even checken: bent u"))
     expect(findings).not_to_contain_text("unknown step")
     page.get_by_placeholder("Antwoord als zelfmelder").fill("ja")
