@@ -3,7 +3,7 @@
     .venv/bin/python bench/webhooks.py [--duration 10] [--connections 8] [--threads 2]
                                        [--cases 10000] [--only bare|voorzorg] [--json]
 
-Needs wrk (`sudo apt-get install wrk`). One run measures, with the same load generator,
+Needs wrk (`bin/setup bench` installs it). One run measures, with the same load generator,
 the same distinct pre-signed requests and the same uvicorn settings:
 
 - bare: bench/bare.py, a Starlette endpoint that parses the form and checks the
@@ -405,7 +405,7 @@ def main() -> int:
     if args.connections % args.threads:
         parser.error("--connections must be a multiple of --threads")
     if not shutil.which("wrk"):
-        print("wrk is missing: sudo apt-get install wrk", file=sys.stderr)
+        print("wrk is missing: bin/setup bench (or: sudo apt-get install wrk)", file=sys.stderr)
         return 2
     _stop_on_sigterm()
     try:
