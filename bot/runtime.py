@@ -41,7 +41,10 @@ class Runtime:
         self, conn: aiosqlite.Connection | Database, organisation_id: str
     ) -> Calendar:
         """The working days of one organisation: the public calendar and its closing days."""
-        days = await organisations.closing_days(conn, organisation_id)
+        return self.with_closing_days(await organisations.closing_days(conn, organisation_id))
+
+    def with_closing_days(self, days: tuple[dt.date, ...]) -> Calendar:
+        """The public calendar with these closing days (an organisation's)."""
         return self.calendar.with_closing_days(days) if days else self.calendar
 
     async def fallbacks(self, script: Script) -> list[Script]:

@@ -7,6 +7,7 @@ whether that is certain, or which options it may mean (the engine then asks back
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Collection, Iterable, Mapping, Sequence
@@ -16,6 +17,7 @@ from rapidfuzz.distance import OSA
 
 # Emoji people use as answers, mapped to a word every script's synonym sets know.
 # A thumbs-up is an acknowledgement ("ok"), not a clear yes.
+TYPO_MIN_LETTERS = 4  # shorter words are never read as a typo of another
 _EMOJI_WORDS = {
     "👍": " ok ",
     "👌": " ok ",
@@ -94,9 +96,14 @@ def _ascii_digits(token: str) -> str:
     return token
 
 
+_REPEATED = re.compile(r"(.)\1+")
+
+
+@functools.lru_cache(maxsize=16384)
 def squeeze(word: str) -> str:
-    """Collapse repeated letters, so `jaaa` and `ja`, `okeee` and `oke` compare equal."""
-    return re.sub(r"(.)\1+", r"\1", word)
+    """Collapse repeated letters, so `jaaa` and `ja`, `okeee` and `oke` compare equal.
+    Cached: the same few thousand words (keyword forms, answers) come by all day."""
+    return _REPEATED.sub(r"\1", word)
 
 
 def phrase_key(text: str) -> str:
@@ -111,7 +118,7 @@ def near(a: str, b: str, substitutions: bool = True) -> bool:
     a, b = squeeze(a), squeeze(b)
     if a == b:
         return True
-    if min(len(a), len(b)) < 4 or abs(len(a) - len(b)) > 1:
+    if min(len(a), len(b)) < TYPO_MIN_LETTERS or abs(len(a) - len(b)) > 1:
         return False
     return _one_edit_apart(a, b, substitutions)
 
@@ -168,8 +175,8 @@ def match_keyword(text: str, keywords: Mapping[str, Iterable[str]]) -> str | Non
     for name, forms in keywords.items():
         if ends & set(forms):
             return name  # the common case: an exact keyword, checked without edit distance
-    if len(tokens) != 1:
-        return None
+    if len(tokens) != 1 or len(squeeze(tokens[0])) < TYPO_MIN_LETTERS:
+        return None  # only a lone word of some length can be a keyword with a typo
     for name, forms in keywords.items():
         if any(near(tokens[0], form, substitutions=False) for form in forms):
             return name

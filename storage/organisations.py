@@ -175,7 +175,12 @@ async def closing_days(
     row = await fetchone(
         conn, "SELECT closing_days FROM organisations WHERE id = ?", (organisation_id,)
     )
-    return tuple(dt.date.fromisoformat(d) for d in json.loads(row[0])) if row else ()
+    return closing_days_of(row) if row else ()
+
+
+def closing_days_of(row: sqlite3.Row) -> tuple[dt.date, ...]:
+    """The closing days in an organisation's row (as `get_organisation` reads it)."""
+    return tuple(dt.date.fromisoformat(d) for d in json.loads(row["closing_days"]))
 
 
 async def whatsapp_template(

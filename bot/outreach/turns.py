@@ -25,7 +25,7 @@ from storage import appointments as slots
 from storage import conversations as stored
 from storage import identities, inbound, routes
 from storage.cases import Case
-from storage.organisations import get_organisation
+from storage.organisations import closing_days_of, get_organisation
 
 log = logging.getLogger("voorzorg.turns")
 DEFAULT_SCRIPT = "intake"
@@ -70,14 +70,14 @@ async def facts_for(
     script: Script | None = None,
 ) -> Facts:
     """What the engine may know; free times only when this turn could book."""
-    calendar = await rt.calendar_of(tx, case.organisation_id)
+    org = await get_organisation(tx, case.organisation_id)
+    assert org is not None, "a case always belongs to an organisation"
+    calendar = rt.with_closing_days(closing_days_of(org))  # one read for both
     offers: tuple[Offer, ...] = ()
     if script is not None and _may_book(script, state):
         offers = await slots.free_offers(
             tx, case.organisation_id, now, case.report_date, calendar=calendar
         )
-    org = await get_organisation(tx, case.organisation_id)
-    assert org is not None, "a case always belongs to an organisation"
     return Facts(
         first_name=case.first_name,
         report_date=case.report_date,
