@@ -59,7 +59,8 @@ def new_invite_code() -> str:
     return "".join(secrets.choice(INVITE_ALPHABET) for _ in range(INVITE_LENGTH))
 
 
-def _case(row: sqlite3.Row, vault: Vault) -> Case:
+def case_from_row(row: sqlite3.Row, vault: Vault) -> Case:
+    """A case as its `cases` row holds it, sealed fields opened."""
     return Case(
         id=row["id"],
         reference=row["reference"],
@@ -95,7 +96,7 @@ async def get_case(
     )
     sql = f"SELECT * FROM cases WHERE {column} = ?"
     row = await fetchone(conn, sql, (value,))
-    return _case(row, vault) if row else None
+    return case_from_row(row, vault) if row else None
 
 
 async def save_case(
@@ -106,7 +107,7 @@ async def save_case(
     if row is None:
         await _insert(tx, vault, data, organisation_id, now)
         return "created"
-    old = _case(row, vault)
+    old = case_from_row(row, vault)
     same = (
         old.first_name,
         old.phone,
@@ -252,12 +253,6 @@ async def set_language(
         "UPDATE cases SET language = ?, updated_at = ? WHERE id = ?",
         (language, now.isoformat(), case_id),
     )
-
-
-async def phone_of(tx: aiosqlite.Connection, vault: Vault, case_id: int) -> str | None:
-    """The case's phone number, if it has one."""
-    row = await fetchone(tx, "SELECT phone FROM cases WHERE id = ?", (case_id,))
-    return vault.open(row["phone"], "cases.phone") if row else None
 
 
 async def any_case(db: Database) -> bool:

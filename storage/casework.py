@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import aiosqlite
 
 from storage import inbound, outbox
-from storage.cases import Case, get_case
+from storage.cases import Case, case_from_row
 from storage.crypto import Vault
 from storage.db import Database, fetchall
 
@@ -71,19 +71,18 @@ async def listed(
         ("", ()) if organisation_id is None else ("WHERE c.organisation_id = ?", (organisation_id,))
     )
     rows = await db.fetchall(
-        f"""SELECT c.reference, group_concat(e.reason) AS open_reasons
+        f"""SELECT c.*, group_concat(e.reason) AS open_reasons
             FROM cases c LEFT JOIN escalations e
               ON e.case_id = c.id AND e.acknowledged_at IS NULL
             {where} GROUP BY c.id ORDER BY c.report_date, c.reference LIMIT ?""",
         (*params, limit),
     )
-    found = []
-    for row in rows:
-        case = await get_case(db, vault, reference=row["reference"])
-        if case is not None:
-            reasons = tuple(r for r in (row["open_reasons"] or "").split(",") if r)
-            found.append(Listed(case, reasons))
-    return found
+    return [
+        Listed(
+            case_from_row(row, vault), tuple(r for r in (row["open_reasons"] or "").split(",") if r)
+        )
+        for row in rows
+    ]
 
 
 async def add_note(

@@ -53,7 +53,6 @@ async def test_a_case_is_found_by_reference_id_invite_code_and_phone(db, vault):
     async with db.transaction() as tx:
         assert await cases.by_phone(tx, vault, "+31622334455") == case.id
         assert await cases.by_phone(tx, vault, "+31600000000") is None
-        assert await cases.phone_of(tx, vault, case.id) == "+31622334455"
 
 
 async def test_the_same_phone_finds_the_case_with_the_latest_report_date(db, vault):
