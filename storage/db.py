@@ -123,10 +123,6 @@ class Database:
                 raise
             await self._writer.execute("COMMIT")
 
-    async def ping(self) -> None:
-        """Raises if the database does not answer."""
-        await self.fetchone("SELECT 1")
-
     async def checkpoint(self) -> None:
         """Copy the WAL into the database file and empty it: after an erasure, the old
         page images (sealed, but of data that must be gone) leave the WAL too."""

@@ -64,17 +64,6 @@ async def latest(tx: aiosqlite.Connection, vault: Vault, case_id: int) -> tuple[
     return row["channel"], vault.open(row["address"], "channel_identities.address") or ""
 
 
-async def mark_dead(
-    tx: aiosqlite.Connection, vault: Vault, case_id: int, channel: str, address: str
-) -> None:
-    """The person blocked us there, or the chat is gone."""
-    await tx.execute(
-        "UPDATE channel_identities SET dead = 1 WHERE case_id = ? AND channel = ? "
-        "AND address_hash = ?",
-        (case_id, channel, vault.lookup_hash(address)),
-    )
-
-
 async def code_failures(
     tx: aiosqlite.Connection,
     channel: str,

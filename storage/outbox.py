@@ -266,12 +266,6 @@ async def template_outstanding(
     return row is not None
 
 
-async def next_due_at(db: Database) -> str | None:
-    """When the earliest pending message becomes due (None: nothing is pending)."""
-    row = await db.fetchone("SELECT min(next_attempt_at) FROM outbox WHERE status = 'pending'")
-    return row[0] if row else None
-
-
 async def advance_status(
     tx: aiosqlite.Connection,
     channels: tuple[str, ...],

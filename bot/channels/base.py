@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from typing import Protocol
 
 SANDBOX_CHANNELS = ("terminal", "simulator")
-CHANNELS = ("sms", "whatsapp", "telegram", *SANDBOX_CHANNELS)
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,6 @@ TITLES = {
     409: N_("Changed in the meantime"),
     413: N_("Too long"),
 }
-PAGES = ("/admin", "/simulator", "/")
 
 
 async def http_error(request: Request, exc: Exception) -> Response:

@@ -43,11 +43,6 @@ def form(body: bytes) -> dict[str, str]:
     return dict(form_pairs(body))
 
 
-async def posted_form(request: Request) -> dict[str, str]:
-    """The form of a request, bounded and strictly parsed."""
-    return form(await read_body(request))
-
-
 def refuse(exc: BadRequest, route: str) -> Response:
     """Answer a refused request with its status; log the reason, never the body."""
     log.warning("%s: %d %s", route, exc.status, exc.reason)
