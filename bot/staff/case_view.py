@@ -108,7 +108,7 @@ async def _timeline(
                 "status": entry.status,
                 "error": entry.error,
                 "when": local_time(entry.at, tz),
-                "consent": entry.who == "consent",
+                **_consent(entry),
             },
         )
         for entry in await casework.timeline(service.rt.db, service.rt.vault, case.id)

@@ -145,6 +145,9 @@ def test_the_staff_pages_in_dutch_show_no_english_codes(staffed, jansen):
     case_page = pages[1]
     assert "in gesprek" in case_page or "intake afgerond" in case_page
     assert "delen met de gemeente: gegeven" in case_page
+    history = case_page[case_page.index('<ol class="chat">') :]
+    history = re.sub(r"<[^>]+>", "", history[: history.index("</ol>")])
+    assert "delen met de gemeente: gegeven" in history  # the consent event, as it happened
 
 
 def test_english_is_switchable(staffed):
