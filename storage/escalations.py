@@ -101,14 +101,3 @@ async def add_note(tx: aiosqlite.Connection, vault: Vault, escalation_id: int, n
         "UPDATE escalations SET note = ? WHERE id = ?",
         (vault.seal(text, "escalations.note"), escalation_id),
     )
-
-
-async def open_with_reason(tx: aiosqlite.Connection, case_id: int, reason: str) -> bool:
-    """Whether the case has an escalation for this reason that nobody took on yet."""
-    row = await fetchone(
-        tx,
-        """SELECT 1 FROM escalations WHERE case_id = ? AND reason = ?
-               AND acknowledged_at IS NULL LIMIT 1""",
-        (case_id, reason),
-    )
-    return row is not None

@@ -60,8 +60,15 @@ async def escalate(
     now: dt.datetime,
     line: int = 1,
     note: str | None = None,
-) -> int:
-    """Record an escalation, alert the contact, and check back after one working day."""
+    once: bool = False,
+) -> int | None:
+    """Record an escalation, alert the contact, and check back after one working day.
+
+    With `once`, nothing happens while an escalation for this reason is still open
+    (returns None): a situation that stays the same is told one time.
+    """
+    if once and await escalations.latest_open(tx, case.id, reason) is not None:
+        return None
     contact = await contacts.on_duty(tx, case.organisation_id, backup=line > 1)
     escalation_id = await escalations.record(
         tx, rt.vault, case.id, reason, contact["id"] if contact else None, line, note, now

@@ -10,7 +10,6 @@ from bot.errors import FileError
 from bot.outreach import alerts, timeline, turns
 from bot.outreach.importing import parse_cases
 from bot.runtime import Runtime
-from storage import escalations
 from storage.cases import Case, CaseInput, audit, get_case, save_case
 from storage.organisations import served_municipalities
 
@@ -58,5 +57,4 @@ def _not_textable(line: int, row: CaseInput) -> str:
 
 async def _ask_for_call_or_letter(tx, rt: Runtime, case: Case, now: dt.datetime) -> None:
     """A number that cannot get texts: a contact person calls or writes, starting today."""
-    if not await escalations.open_with_reason(tx, case.id, "no_mobile"):
-        await alerts.escalate(tx, rt, case, "no_mobile", now, note=case.phone_type)
+    await alerts.escalate(tx, rt, case, "no_mobile", now, note=case.phone_type, once=True)

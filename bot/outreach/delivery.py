@@ -18,7 +18,7 @@ import aiosqlite
 from bot.outreach import alerts, turns
 from bot.runtime import Runtime
 from conversations.matching import match_keyword
-from storage import escalations, outbox, routes
+from storage import outbox, routes
 from storage.cases import Case, get_case
 
 log = logging.getLogger("voorzorg.delivery")
@@ -55,9 +55,7 @@ async def escalate_unreachable(
     tx: aiosqlite.Connection, rt: Runtime, case: Case, note: str, now: dt.datetime
 ) -> None:
     """Alert the contact person that the person cannot be reached (once while open)."""
-    if await escalations.open_with_reason(tx, case.id, UNREACHABLE):
-        return
-    await alerts.escalate(tx, rt, case, UNREACHABLE, now, note=note)
+    await alerts.escalate(tx, rt, case, UNREACHABLE, now, note=note, once=True)
 
 
 async def _send_elsewhere(

@@ -17,7 +17,7 @@ from bot.outreach.inbound import parse_payload
 from bot.runtime import Runtime
 from conversations.matching import match_keyword
 from locales import N_, both, gettext
-from storage import cases, contacts, escalations, identities, inbound, routes
+from storage import cases, contacts, identities, inbound, routes
 from storage.cases import INVITE_ALPHABET, INVITE_LENGTH, Case, get_case
 from storage.db import savepoint
 from storage.organisations import get_organisation
@@ -231,9 +231,8 @@ class Processor:
         """A second chat claims a code that belongs to one person: refused, counted as a
         wrong try, and the contact person is told (once while it is open)."""
         await identities.record_code_failure(tx, channel, sender_hash, now, FAILURE_WINDOW)
-        if not await escalations.open_with_reason(tx, case.id, "code_claimed_twice"):
-            note = f"a second {channel} chat sent the invite code"
-            await alerts.escalate(tx, self.rt, case, "code_claimed_twice", now, note=note)
+        note = f"a second {channel} chat sent the invite code"
+        await alerts.escalate(tx, self.rt, case, "code_claimed_twice", now, note=note, once=True)
         reply = both(CODE_TAKEN)
         return [await queue_message(tx, self.rt.vault, None, channel, sender, reply, (), now)]
 
