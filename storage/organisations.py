@@ -62,14 +62,14 @@ async def save_organisation(tx: aiosqlite.Connection, org: Organisation, now: st
     before = await _snapshot(tx, org.id)
     await tx.execute(
         """INSERT INTO organisations (id, name, kind, province, phone, timeline, sender_name,
-               address, closing_days, website, whatsapp_templates, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+               address, closing_days, website, whatsapp_templates, letter, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT (id) DO UPDATE SET name = excluded.name, kind = excluded.kind,
                province = excluded.province, phone = excluded.phone,
                timeline = excluded.timeline, sender_name = excluded.sender_name,
                address = excluded.address, closing_days = excluded.closing_days,
                website = excluded.website,
-               whatsapp_templates = excluded.whatsapp_templates""",
+               whatsapp_templates = excluded.whatsapp_templates, letter = excluded.letter""",
         (
             org.id,
             org.name,
@@ -82,6 +82,7 @@ async def save_organisation(tx: aiosqlite.Connection, org: Organisation, now: st
             json.dumps(sorted(day.isoformat() for day in org.closing_days)),
             org.website,
             org.whatsapp_templates,
+            org.letter,
             now,
         ),
     )
@@ -100,7 +101,6 @@ async def save_organisation(tx: aiosqlite.Connection, org: Organisation, now: st
             for s in org.slots
         ],
     )
-    await tx.execute("UPDATE organisations SET letter = ? WHERE id = ?", (org.letter, org.id))
     after = await _snapshot(tx, org.id)
     if before is None:
         return "created"

@@ -12,7 +12,6 @@ from bot.outreach import alerts, turns, whatsapp
 from bot.runtime import Runtime
 from storage import cases, contacts, escalations, outbox
 from storage.cases import Case, audit, get_case
-from storage.organisations import get_organisation
 
 HAND_BACK = ("klaar", "/klaar", "terug", "/terug", "done", "/done", "handback")
 
@@ -46,9 +45,8 @@ async def say_to_person(
     target = await turns.route(tx, rt, case)
     if target is None:
         raise NoRoute(f"{case.reference} has no channel to reach the person on")
-    org = await get_organisation(tx, case.organisation_id)
-    body = f"{org['name'] if org else ''} ({contact_name}): {text}"
     facts = await turns.facts_for(tx, rt, case, now)
+    body = f"{facts.organisation} ({contact_name}): {text}"
     variables = whatsapp.variables_for("staff_reply", facts)
     await outbox.queue_message(
         tx,

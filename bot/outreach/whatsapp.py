@@ -51,23 +51,17 @@ def variables_for(purpose: str | None, facts: Facts) -> dict[str, str] | None:
     return template.fill(facts) if template is not None else None
 
 
-async def window_open(conn, case_id: int, now: dt.datetime) -> bool:
-    """Whether the person wrote on WhatsApp within the last 24 hours."""
-    last = await inbound.last_received(conn, case_id, "whatsapp")
-    return last is not None and now - last < WINDOW
-
-
 async def plan(rt: Runtime, row: sqlite3.Row, now: dt.datetime) -> Plan:
     """How this outbox message may go now."""
     if row["channel"] != "whatsapp" or row["audience"] != "person" or row["case_id"] is None:
         return AS_WRITTEN
     case_id = row["case_id"]
-    if await window_open(rt.db, case_id, now):
-        return AS_WRITTEN
+    since = await inbound.last_received(rt.db, case_id, "whatsapp")
+    if since is not None and now - since < WINDOW:
+        return AS_WRITTEN  # inside WhatsApp's 24 hours: free text may go
     template = await _template(rt, row)
     if template is not None:
         return Plan(template=template)
-    since = await inbound.last_received(rt.db, case_id, "whatsapp")
     if await outbox.template_outstanding(rt.db, case_id, since):
         return Plan(hold=True, why="waiting for the reply to the WhatsApp template")
     reason = "WhatsApp's 24 hours have passed"
