@@ -25,23 +25,6 @@ from storage.cases import Case, audit
 from storage.db import Database
 from storage.organisations import get_organisation
 
-# Words the intake result shows, for the catalogs: conditions, answer statuses, modes.
-LABELS = (
-    N_("identity"),
-    N_("housing"),
-    N_("income"),
-    N_("debts"),
-    N_("care"),
-    N_("network"),
-    N_("children"),
-    N_("ok"),
-    N_("help"),
-    N_("unknown"),
-    N_("phone"),
-    N_("video"),
-    N_("visit"),
-)
-
 
 def deep_link(username: str | None, code: str) -> str | None:
     return f"https://t.me/{username}?start={code}" if username else None
