@@ -9,17 +9,20 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections import Counter
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.clock import FakeClock
+from bot.config import load_settings
 from bot.outreach import timeline
 from bot.outreach.cohort import import_cohort
 from bot.outreach.importing import parse_organisations
 from bot.outreach.inbound import Arrival, InboundWriter
 from bot.outreach.processing import Processor
 from bot.outreach.scheduler import tick
-from bot.runtime import Runtime
+from bot.runtime import Runtime, open_runtime
 from storage.organisations import save_organisation
 
 AMS = ZoneInfo("Europe/Amsterdam")
@@ -29,6 +32,17 @@ HEADER = "reference,first_name,phone,municipality,report_date,prison,language\n"
 
 def at(*args: int) -> dt.datetime:
     return dt.datetime(*args, tzinfo=AMS)
+
+
+@asynccontextmanager
+async def opened(tmp: Path, organisations: str | None = None, **env: str) -> AsyncIterator[World]:
+    """A World on a new database in `tmp`, its organisations loaded (the examples unless
+    `organisations` is YAML text); `env` adds settings to a test key."""
+    environ = {"VOORZORG_SECRET_KEY": "w" * 40, **env}
+    async with open_runtime(load_settings(db=str(tmp / "v.db"), environ=environ)) as rt:
+        world = World(rt)
+        await world.load_organisations(organisations)
+        yield world
 
 
 class World:

@@ -11,14 +11,12 @@ from bot.channels.email import EmailChannel
 from bot.channels.fakes import free_port
 from bot.channels.recording import RecordingChannel
 from bot.clock import FakeClock
-from bot.config import load_settings
 from bot.outreach import alerts
 from bot.outreach.inbound import Arrival, InboundWriter
 from bot.outreach.processing import Processor
 from bot.outreach.sender import Sender
-from bot.runtime import open_runtime
 from storage.cases import get_case
-from tests.world import World, at
+from tests.world import at, opened
 
 
 class Inbox:
@@ -42,19 +40,13 @@ def smtp():
 @pytest.fixture
 async def world(tmp_path, smtp):
     controller, _ = smtp
-    settings = load_settings(
-        db=str(tmp_path / "v.db"),
-        environ={
-            "VOORZORG_SECRET_KEY": "a" * 40,
-            "SMTP_HOST": "127.0.0.1",
-            "SMTP_PORT": str(controller.port),
-            "SMTP_FROM": "voorzorg@example.org",
-            "VOORZORG_PUBLIC_URL": "https://voorzorg.example.org",
-        },
-    )
-    async with open_runtime(settings) as rt:
-        w = World(rt)
-        await w.load_organisations()
+    async with opened(
+        tmp_path,
+        SMTP_HOST="127.0.0.1",
+        SMTP_PORT=str(controller.port),
+        SMTP_FROM="voorzorg@example.org",
+        VOORZORG_PUBLIC_URL="https://voorzorg.example.org",
+    ) as w:
         await w.cohort(
             "ZM-1,Sam,+31622334455,Venlo,2027-01-29,,nl\nZM-2,Alex,,Roermond,2027-01-29,,en\n",
             at(2026, 12, 14, 10),

@@ -5,11 +5,9 @@ import datetime as dt
 
 import pytest
 
-from bot.config import load_settings
-from bot.runtime import open_runtime
 from storage.appointments import free_offers
 from storage.cases import get_case
-from tests.world import World, at
+from tests.world import at, opened
 
 ONE_PLACE = """
 organisations:
@@ -30,10 +28,7 @@ INTAKE = ["ja", "ja", "ja", *["1"] * 7, "1"]  # up to the booking question
 
 @pytest.fixture
 async def world(tmp_path):
-    settings = load_settings(db=str(tmp_path / "v.db"), environ={"VOORZORG_SECRET_KEY": "b" * 40})
-    async with open_runtime(settings) as rt:
-        w = World(rt)
-        await w.load_organisations(ONE_PLACE)
+    async with opened(tmp_path, ONE_PLACE) as w:
         await w.cohort(
             f"ZM-1,Sam,{SAM},Venlo,2027-01-14,,nl\nZM-2,Kim,{KIM},Venlo,2027-01-14,,nl\n",
             at(2026, 12, 14, 9),

@@ -4,10 +4,8 @@ import datetime as dt
 
 import pytest
 
-from bot.config import load_settings
 from bot.outreach.importing import parse_organisations
-from bot.runtime import open_runtime
-from tests.world import World, at
+from tests.world import at, opened
 
 ORGANISATION = """
 organisations:
@@ -23,10 +21,7 @@ organisations:
 
 @pytest.fixture
 async def world(tmp_path):
-    settings = load_settings(db=str(tmp_path / "v.db"), environ={"VOORZORG_SECRET_KEY": "a" * 40})
-    async with open_runtime(settings) as rt:
-        w = World(rt)
-        await w.load_organisations(ORGANISATION)
+    async with opened(tmp_path, ORGANISATION) as w:
         yield w
 
 

@@ -4,23 +4,18 @@ import datetime as dt
 
 import pytest
 
-from bot.config import load_settings
 from bot.outreach import alerts, effects, turns
-from bot.runtime import open_runtime
 from conversations.state import EscalationCorrected, Outcome, State
 from storage import escalations
 from storage.cases import get_case
-from tests.world import World, at
+from tests.world import World, at, opened
 
 NOW = at(2026, 12, 21, 10).astimezone(dt.UTC)
 
 
 @pytest.fixture
 async def world(tmp_path):
-    settings = load_settings(db=str(tmp_path / "v.db"), environ={"VOORZORG_SECRET_KEY": "a" * 40})
-    async with open_runtime(settings) as rt:
-        w = World(rt)
-        await w.load_organisations()
+    async with opened(tmp_path) as w:
         await w.cohort("ZM-1,Sam,+31622334455,Venlo,2027-01-29,,nl\n", at(2026, 12, 14, 10))
         yield w
 

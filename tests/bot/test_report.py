@@ -4,11 +4,9 @@ import datetime as dt
 
 import pytest
 
-from bot.config import load_settings
-from bot.runtime import open_runtime
 from bot.staff.report import to_csv, to_html
 from storage.report import monitoring
-from tests.world import World, at
+from tests.world import at, opened
 
 COHORT = (
     "ZM-1,Sam,+31622334455,Venlo,2027-01-29,,nl\n"  # answers, consents, completes, books
@@ -20,10 +18,7 @@ COHORT = (
 
 @pytest.fixture
 async def world(tmp_path):
-    settings = load_settings(db=str(tmp_path / "v.db"), environ={"VOORZORG_SECRET_KEY": "r" * 40})
-    async with open_runtime(settings) as rt:
-        w = World(rt)
-        await w.load_organisations()
+    async with opened(tmp_path) as w:
         await w.cohort(COHORT, at(2026, 12, 14, 9))
         await w.tick(at(2026, 12, 14, 9))
         for text in ("ja", "ja", "ja", *["1"] * 7, "1", "1"):

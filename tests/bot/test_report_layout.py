@@ -8,13 +8,11 @@ import re
 
 import pytest
 
-from bot.config import load_settings
-from bot.runtime import open_runtime
 from bot.staff.report import to_csv, to_html
 from storage import workspace
 from storage.cases import get_case
 from storage.report import CONTACT_KINDS, REASONS, monitoring
-from tests.world import World, at
+from tests.world import at, opened
 
 COHORT = (
     "ZM-1,Sam,+31622334455,Venlo,2027-01-29,,nl\n"  # never answers: escalations
@@ -24,10 +22,7 @@ COHORT = (
 
 @pytest.fixture
 async def world(tmp_path):
-    settings = load_settings(db=str(tmp_path / "v.db"), environ={"VOORZORG_SECRET_KEY": "z" * 40})
-    async with open_runtime(settings) as rt:
-        w = World(rt)
-        await w.load_organisations()
+    async with opened(tmp_path) as w:
         await w.cohort(COHORT, at(2026, 12, 14, 9))
         yield w
 

@@ -7,25 +7,19 @@ import pytest
 
 from bot.config import load_settings
 from bot.runtime import open_runtime
-from tests.world import World, at
+from tests.world import World, at, opened
 
 SAM = "+31622334455"
 
 
 @pytest.fixture
 async def world(tmp_path):
-    settings = load_settings(
-        db=str(tmp_path / "v.db"),
-        environ={
-            "VOORZORG_SECRET_KEY": "w" * 40,
-            "SMTP_HOST": "127.0.0.1",
-            "SMTP_FROM": "voorzorg@example.org",
-            "VOORZORG_PUBLIC_URL": "https://voorzorg.example.org",
-        },
-    )
-    async with open_runtime(settings) as rt:
-        w = World(rt)
-        await w.load_organisations()
+    async with opened(
+        tmp_path,
+        SMTP_HOST="127.0.0.1",
+        SMTP_FROM="voorzorg@example.org",
+        VOORZORG_PUBLIC_URL="https://voorzorg.example.org",
+    ) as w:
         yield w
 
 

@@ -8,30 +8,18 @@ import datetime as dt
 
 import pytest
 
-from bot.config import load_settings
 from bot.outreach import timeline
 from bot.outreach.scheduler import schedule, tick
-from bot.runtime import open_runtime
 from storage import scripts as store
 from storage.cases import get_case
-from tests.world import World, at
+from tests.world import World, at, opened
 
 OPENING = "{{ sender }}: Hallo {{ first_name }}. Wij zijn het team Voorzorg."
 
 
 @pytest.fixture
 async def world(tmp_path):
-    settings = load_settings(
-        db=str(tmp_path / "v.db"),
-        environ={
-            "VOORZORG_SECRET_KEY": "t" * 40,
-            "SMTP_HOST": "127.0.0.1",
-            "SMTP_FROM": "voorzorg@example.org",
-        },
-    )
-    async with open_runtime(settings) as rt:
-        w = World(rt)
-        await w.load_organisations()
+    async with opened(tmp_path, SMTP_HOST="127.0.0.1", SMTP_FROM="voorzorg@example.org") as w:
         await w.cohort("ZM-1,Sam,+31622334455,Venlo,2027-01-29,,nl\n", at(2026, 12, 14, 9, 30))
         yield w
 

@@ -9,16 +9,14 @@ import sqlite3
 import pytest
 
 from bot.clock import FakeClock
-from bot.config import load_settings
 from bot.outreach import retention
 from bot.outreach.inbound import Arrival, InboundWriter
 from bot.outreach.processing import Processor
-from bot.runtime import open_runtime
 from storage import casework
 from storage.cases import get_case
 from storage.export import case_export
 from storage.report import monitoring
-from tests.world import World, at
+from tests.world import World, at, opened
 
 NAME = "Quirijn"
 PHONE = "+31622998877"
@@ -28,10 +26,7 @@ SECRETS = (NAME, "622998877", CHAT, "Fenna", "Wilhelmina", "Tegelen", "Kerkstraa
 
 @pytest.fixture
 async def world(tmp_path):
-    settings = load_settings(db=str(tmp_path / "v.db"), environ={"VOORZORG_SECRET_KEY": "e" * 40})
-    async with open_runtime(settings) as rt:
-        w = World(rt)
-        await w.load_organisations()
+    async with opened(tmp_path) as w:
         yield w
 
 
