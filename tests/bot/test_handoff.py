@@ -7,14 +7,12 @@ import pytest
 
 from bot.channels.base import Arrival, SandboxChannel
 from bot.clock import FakeClock
-from bot.config import load_settings
 from bot.outreach import alerts
 from bot.outreach.inbound import InboundWriter
 from bot.outreach.processing import Processor
 from bot.outreach.sender import Sender
-from bot.runtime import open_runtime
 from storage.cases import get_case
-from tests.world import World, at
+from tests.world import World, at, opened
 
 TWO_ORGANISATIONS = """
 organisations:
@@ -37,10 +35,7 @@ NOW = at(2026, 12, 21, 10).astimezone(dt.UTC)
 
 @pytest.fixture
 async def world(tmp_path):
-    settings = load_settings(db=str(tmp_path / "v.db"), environ={"VOORZORG_SECRET_KEY": "a" * 40})
-    async with open_runtime(settings) as rt:
-        w = World(rt)
-        await w.load_organisations(TWO_ORGANISATIONS)
+    async with opened(tmp_path, TWO_ORGANISATIONS) as w:
         await w.cohort(
             "ZM-1,Sam,+31622334455,Venlo,2027-01-29,,nl\n"
             "ZM-2,Alex,+31633445566,Roermond,2027-01-29,,nl\n",
@@ -123,3 +118,15 @@ async def test_a_reply_to_another_organisations_alert_id_takes_over_nothing(worl
     case = await get_case(rt.db, rt.vault, reference="ZM-1")
     assert case.taken_over_by is None
     assert [text for _, text in await world.messages("ZM-1")] == []  # nothing to the person
+
+
+async def test_the_contact_who_got_the_telegram_alert_takes_over_by_replying_to_it(world):
+    await alert(world, "ZM-1")  # Venlo's alert, in A. Jansen's chat 200001
+    venlo_alert = await provider_id_of_alert(world, "ZM-1", "telegram")
+    await deliver_together(
+        world,
+        Arrival("telegram", "1", "200001", "text", "Ik neem het over", reply_to=venlo_alert),
+    )
+    rt = world.rt
+    case = await get_case(rt.db, rt.vault, reference="ZM-1")
+    assert case.taken_over_by is not None

@@ -21,7 +21,8 @@ def test_the_corpus_figures_show_no_wrong_record(tmp_path):
         "ask",
         "wrong",
     ]
-    assert total.split()[0] == "all" and total.split()[-1] == "0"
+    kind, replies, *_, wrong = total.split()
+    assert (kind, wrong) == ("all", "0") and int(replies.replace(",", "")) >= 400
 
 
 def test_a_reviewed_translation_comes_back_into_the_draft(tmp_path):

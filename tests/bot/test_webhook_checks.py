@@ -59,6 +59,7 @@ def test_a_signature_made_without_the_query_string_is_refused(app):
     )
     response = app.twilio_post("/webhooks/twilio", params, "org=venlo", signature=without_query)
     assert response.status_code == 403
+    assert stored(app) == 0
 
 
 def test_repeated_keys_are_signed_and_checked_with_every_value(app):
@@ -78,6 +79,7 @@ def test_repeated_keys_are_signed_and_checked_with_every_value(app):
     signature = RequestValidator(AUTH_TOKEN).compute_signature(url, Multi())
     headers = {"X-Twilio-Signature": signature, **form}
     assert app.client.post("/webhooks/twilio", content=body, headers=headers).status_code == 200
+    assert stored(app) == 1
     collapsed = RequestValidator(AUTH_TOKEN).compute_signature(url, dict(pairs))
     headers = {"X-Twilio-Signature": collapsed, **form}
     assert app.client.post("/webhooks/twilio", content=body, headers=headers).status_code == 403
