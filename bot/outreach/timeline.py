@@ -30,7 +30,7 @@ from bot.runtime import Runtime
 from conversations.calendar import Calendar
 from storage import appointments, conversations, events, inbound
 from storage.cases import Case, get_case
-from storage.organisations import get_organisation
+from storage.organisations import closing_days_of, get_organisation
 
 
 @dataclass(frozen=True)
@@ -51,9 +51,14 @@ class Timeline:
         return cls(**data)
 
 
-async def timeline_for(tx: aiosqlite.Connection, organisation_id: str) -> Timeline:
+async def rules_of(
+    tx: aiosqlite.Connection, rt: Runtime, organisation_id: str
+) -> tuple[Timeline, Calendar]:
+    """An organisation's timeline settings and working days, from one read of its row."""
     org = await get_organisation(tx, organisation_id)
-    return Timeline.from_json(org["timeline"] if org else None)
+    if org is None:
+        return Timeline(), rt.calendar
+    return Timeline.from_json(org["timeline"]), rt.with_closing_days(closing_days_of(org))
 
 
 def report_start(rt: Runtime, case: Case) -> dt.datetime:
@@ -69,8 +74,7 @@ def _window(rt: Runtime, calendar: Calendar, moment: dt.datetime) -> dt.datetime
 
 async def plan_case(tx: aiosqlite.Connection, rt: Runtime, case: Case, now: dt.datetime) -> None:
     """On import (and when a report date changes): first contact if none yet, and the purge."""
-    timeline = await timeline_for(tx, case.organisation_id)
-    calendar = await rt.calendar_of(tx, case.organisation_id)
+    timeline, calendar = await rules_of(tx, rt, case.organisation_id)
     await cancel(tx, case.id, ("purge",), now, "replanned")
     purge_at = report_start(rt, case) + dt.timedelta(days=timeline.retention_days, hours=3)
     await schedule(tx, case.id, "purge", purge_at)
@@ -117,8 +121,7 @@ async def on_outreach(tx, rt: Runtime, event: Event, now: dt.datetime) -> Done |
     assert case is not None
     if await conversations.started(tx, case.id):
         return dropped("conversation already started")  # they wrote first: no chasing
-    timeline = await timeline_for(tx, case.organisation_id)
-    calendar = await rt.calendar_of(tx, case.organisation_id)
+    timeline, calendar = await rules_of(tx, rt, case.organisation_id)
     latest = _latest_escalation(calendar, case, timeline)
     after = calendar.add_working_days(now, timeline.escalate_after_days)
     reason = "report_soon" if latest < after else "no_response"
@@ -175,8 +178,7 @@ async def _escalate_if_still_stalled(
     tx: aiosqlite.Connection, rt: Runtime, case: Case, now: dt.datetime
 ) -> None:
     """After the nudge: no answer within the nudge's wait, and a contact person is told."""
-    timeline = await timeline_for(tx, case.organisation_id)
-    calendar = await rt.calendar_of(tx, case.organisation_id)
+    timeline, calendar = await rules_of(tx, rt, case.organisation_id)
     wait = timeline.reminder_days[0] if timeline.reminder_days else 2
     due = min(calendar.add_working_days(now, wait), _latest_escalation(calendar, case, timeline))
     await schedule(
