@@ -111,10 +111,7 @@ async def cmd_letters(args: argparse.Namespace) -> int:
         for reference in await new_cases(rt.db, start, end, rt.calendar.tz):
             case = await get_case(rt.db, rt.vault, reference=reference)
             if case is not None:
-                calendar = await rt.calendar_of(rt.db, case.organisation_id)
-                contexts.append(
-                    await printouts.letter_context(rt.db, rt.settings, calendar, case, today)
-                )
+                contexts.append(await printouts.letter_context(rt.db, rt, case, today))
         html = printouts.letters_html(contexts, f"Voorzorg {start} – {end}")
         now = dt.datetime.now(dt.UTC).isoformat()
         async with rt.db.transaction() as tx:

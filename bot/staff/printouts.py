@@ -13,17 +13,16 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from bot.config import Settings
+from bot.runtime import Runtime
 from bot.staff.auth import require
 from bot.staff.case_view import details, today, visible_case
 from bot.web.context import service_of
 from bot.web.templating import page, render
-from conversations.calendar import Calendar
 from conversations.script import CONDITIONS
 from locales import LANGUAGES, N_
 from storage.cases import Case, audit
 from storage.db import Database
-from storage.organisations import get_organisation
+from storage.organisations import closing_days_of, get_organisation
 
 
 def deep_link(username: str | None, code: str) -> str | None:
@@ -44,11 +43,7 @@ def letter_language(case: Case) -> str:
 
 
 async def letter_context(
-    conn: Database | aiosqlite.Connection,
-    settings: Settings,
-    calendar: Calendar,
-    case: Case,
-    today: dt.date,
+    conn: Database | aiosqlite.Connection, rt: Runtime, case: Case, today: dt.date
 ) -> dict[str, Any]:
     """What one letter says: the organisation's wording and address from its YAML, the
     letter date, the reply-by date (5 working days of the organisation), and only the ways
@@ -56,6 +51,7 @@ async def letter_context(
     org = await get_organisation(conn, case.organisation_id)
     if org is None:
         raise HTTPException(404, N_("no such organisation"))
+    settings, calendar = rt.settings, rt.with_closing_days(closing_days_of(org))
     language = letter_language(case)
     wording = json.loads(org["letter"] or "{}")
     link = deep_link(settings.telegram_bot_username, case.invite_code)
@@ -82,8 +78,7 @@ async def letter(request: Request) -> Response:
     session = await require(request)
     case = await visible_case(request, session)
     service = service_of(request)
-    calendar = await service.rt.calendar_of(service.rt.db, case.organisation_id)
-    context = await letter_context(service.rt.db, service.settings, calendar, case, today(service))
+    context = await letter_context(service.rt.db, service.rt, case, today(service))
     async with service.rt.db.transaction() as tx:
         await audit(
             tx, session.user.email, "print_letter", case.id, service.clock.now().isoformat()
