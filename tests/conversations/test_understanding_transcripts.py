@@ -542,3 +542,17 @@ def test_an_older_script_without_the_newer_texts_still_runs(intake):
     chat = Conversation(older)
     for text in ("ja", "ok", "1", "MENS", "MENS", "UITSTEL", "ziek", "UITSTEL", "ja nee", "2"):
         assert chat.send(text)
+
+
+def test_what_is_this_at_the_consent_question_is_a_side_question(intake):
+    chat = Conversation(intake)
+    chat.send("ja")
+    play(
+        chat,
+        """
+        > wat is dit eigenlijk?
+        < Wij zijn het team Voorzorg van Gemeente Venlo.
+        < Mogen wij uw antwoorden delen met Gemeente Venlo?
+    """,
+    )
+    assert chat.state.consent == {}  # nothing recorded from a question
