@@ -50,15 +50,16 @@ async def route(tx: aiosqlite.Connection, rt: Runtime, case: Case) -> Target | N
     """Where to reach this person: where they last wrote from, else their newest chat,
     else their phone by SMS (a mobile number); never a route that failed for good."""
     dead = await routes.dead(tx, case.id)
-    candidates = [
-        await inbound.last_sender(tx, rt.vault, case.id),
-        await identities.latest(tx, rt.vault, case.id),
-        ("sms", case.phone) if case.phone and case.textable else None,
-    ]
-    for found in candidates:
-        if found is not None and (found[0], rt.vault.lookup_hash(found[1])) not in dead:
-            return found
-    return None
+
+    def alive(found: Target | None) -> bool:
+        return found is not None and (found[0], rt.vault.lookup_hash(found[1] or "")) not in dead
+
+    if alive(found := await inbound.last_sender(tx, rt.vault, case.id)):
+        return found  # the common case: one read, not three
+    if alive(found := await identities.latest(tx, rt.vault, case.id)):
+        return found
+    phone: Target | None = ("sms", case.phone) if case.phone and case.textable else None
+    return phone if alive(phone) else None
 
 
 async def facts_for(
