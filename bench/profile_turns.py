@@ -282,7 +282,7 @@ async def main(args: argparse.Namespace) -> None:
     passes = [timed_pass, profiled_pass] + ([pyinstrument_pass] if args.pyinstrument else [])
     with tempfile.TemporaryDirectory(prefix="voorzorg-profile-") as tmp:
         settings = load_settings(db=f"{tmp}/v.db", environ={"VOORZORG_SECRET_KEY": "x" * 40})
-        async with open_runtime(settings) as rt:
+        async with open_runtime(settings, inline=args.inline) as rt:
             await load_organisations(rt)
             started = time.perf_counter()
             for n in range(len(passes)):
@@ -306,4 +306,7 @@ if __name__ == "__main__":
     parser.add_argument("--body", default="ja")
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--pyinstrument", action="store_true")
+    parser.add_argument(
+        "--inline", action="store_true", help="SQLite on the loop thread, as the worker runs it"
+    )
     asyncio.run(main(parser.parse_args()))

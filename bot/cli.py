@@ -17,7 +17,7 @@ from typing import Any
 from bot import script_commands
 from bot.channels.setup import open_channels
 from bot.clock import FakeClock, SystemClock
-from bot.commands import add_commands, read_password
+from bot.commands import add_commands, read_password, with_runtime
 from bot.config import check_serve, load_settings
 from bot.errors import ConfigError, FileError, NoRoute, UserError
 from bot.outreach import handoff, retention, timeline, turns
@@ -58,11 +58,6 @@ def _read(path: str) -> bytes:
         raise UserError(f"cannot read {path}: {exc.strerror}") from None
 
 
-async def _runtime_call(args: argparse.Namespace, body: Callable[[Runtime], Coroutine]) -> int:
-    async with open_runtime(load_settings(db=args.db)) as rt:
-        return await body(rt)
-
-
 async def cmd_org_load(args: argparse.Namespace) -> int:
     data = _read(args.file)
 
@@ -81,7 +76,7 @@ async def cmd_org_load(args: argparse.Namespace) -> int:
         print(_summary("organisations", counts))
         return 0
 
-    return await _runtime_call(args, body)
+    return await with_runtime(args, body)
 
 
 async def cmd_import(args: argparse.Namespace) -> int:
@@ -97,7 +92,7 @@ async def cmd_import(args: argparse.Namespace) -> int:
         print(_summary("cases", result.counts))
         return 0
 
-    return await _runtime_call(args, body)
+    return await with_runtime(args, body)
 
 
 def _summary(what: str, counts: dict[str, int]) -> str:
@@ -132,7 +127,7 @@ async def cmd_chat(args: argparse.Namespace) -> int:
             await _print_outbox(rt, ids)
         return 0
 
-    return await _runtime_call(args, body)
+    return await with_runtime(args, body)
 
 
 async def _print_outbox(rt: Runtime, ids: list[int]) -> None:
@@ -157,7 +152,7 @@ async def cmd_case_export(args: argparse.Namespace) -> int:
         print(json.dumps(document, ensure_ascii=False, indent=2))
         return 0
 
-    return await _runtime_call(args, body)
+    return await with_runtime(args, body)
 
 
 async def cmd_tick(args: argparse.Namespace) -> int:
@@ -190,7 +185,7 @@ async def cmd_tick(args: argparse.Namespace) -> int:
             print(f"delivered: {n} {status}")
         return 0
 
-    async with open_runtime(settings) as rt:
+    async with open_runtime(settings, inline=True) as rt:
         return await body(rt)
 
 
@@ -205,7 +200,7 @@ async def cmd_case_erase(args: argparse.Namespace) -> int:
         print(f"{case.reference}: personal data erased")
         return 0
 
-    return await _runtime_call(args, body)
+    return await with_runtime(args, body)
 
 
 async def cmd_case_takeover(args: argparse.Namespace) -> int:
@@ -219,7 +214,7 @@ async def cmd_case_takeover(args: argparse.Namespace) -> int:
         print(f"{case.reference}: taken over; the bot relays until `voorzorg case handback`")
         return 0
 
-    return await _runtime_call(args, body)
+    return await with_runtime(args, body)
 
 
 async def cmd_case_say(args: argparse.Namespace) -> int:
@@ -238,7 +233,7 @@ async def cmd_case_say(args: argparse.Namespace) -> int:
         print(f"{case.reference}: queued")
         return 0
 
-    return await _runtime_call(args, body)
+    return await with_runtime(args, body)
 
 
 async def cmd_case_handback(args: argparse.Namespace) -> int:
@@ -251,7 +246,7 @@ async def cmd_case_handback(args: argparse.Namespace) -> int:
         print(f"{case.reference}: back with the bot")
         return 0
 
-    return await _runtime_call(args, body)
+    return await with_runtime(args, body)
 
 
 async def cmd_report(args: argparse.Namespace) -> int:
@@ -266,7 +261,7 @@ async def cmd_report(args: argparse.Namespace) -> int:
         sys.stdout.write(render(figures))
         return 0
 
-    return await _runtime_call(args, body)
+    return await with_runtime(args, body)
 
 
 async def cmd_user_add(args: argparse.Namespace) -> int:
@@ -289,7 +284,7 @@ async def cmd_user_add(args: argparse.Namespace) -> int:
         print(f"{args.email.lower()}: {args.role} account created")
         return 0
 
-    return await _runtime_call(args, body)
+    return await with_runtime(args, body)
 
 
 async def cmd_serve(args: argparse.Namespace) -> int:
@@ -307,7 +302,7 @@ async def cmd_serve(args: argparse.Namespace) -> int:
         settings = replace(settings, public_url=f"http://{_url_host(args.host)}:{args.port}")
     # Open once before serving: a wrong key or a broken database stops here, with one
     # line and a non-zero exit, instead of a server that cannot do its work.
-    async with open_runtime(settings) as rt:
+    async with open_runtime(settings, inline=True) as rt:
         if args.demo and (seeded := await demo.seed(rt, dt.datetime.now(dt.UTC))):
             print(f"demo: {seeded} made-up cases; chat with them at /simulator", flush=True)
     check_serve(settings)  # after the key and the database: the most basic problem first

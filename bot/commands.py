@@ -39,8 +39,10 @@ def read_password(twice: bool = True) -> str:
         raise UserError("no password given (input ended)") from None
 
 
-async def _with_runtime(args: argparse.Namespace, body: Callable[[Runtime], Coroutine]) -> int:
-    async with open_runtime(load_settings(db=args.db)) as rt:
+async def with_runtime(args: argparse.Namespace, body: Callable[[Runtime], Coroutine]) -> int:
+    """A command's body with the runtime open; SQLite inline, since a command serves no
+    web requests."""
+    async with open_runtime(load_settings(db=args.db), inline=True) as rt:
         return await body(rt)
 
 
@@ -51,7 +53,7 @@ async def cmd_user_list(args: argparse.Namespace) -> int:
             print(f"{a.email}\t{a.role}\t{a.organisation_id or '-'}\t{state}")
         return 0
 
-    return await _with_runtime(args, body)
+    return await with_runtime(args, body)
 
 
 async def _account(rt: Runtime, email: str) -> accounts.Account:
@@ -71,7 +73,7 @@ async def cmd_user_disable(args: argparse.Namespace) -> int:
         print(f"{account.email}: disabled; its sessions have ended")
         return 0
 
-    return await _with_runtime(args, body)
+    return await with_runtime(args, body)
 
 
 async def cmd_user_reset_password(args: argparse.Namespace) -> int:
@@ -89,7 +91,7 @@ async def cmd_user_reset_password(args: argparse.Namespace) -> int:
         print(f"{account.email}: new password set; the account is enabled")
         return 0
 
-    return await _with_runtime(args, body)
+    return await with_runtime(args, body)
 
 
 def _day(raw: str, flag: str) -> dt.date:
@@ -124,7 +126,7 @@ async def cmd_letters(args: argparse.Namespace) -> int:
             sys.stdout.write(html)
         return 0
 
-    return await _with_runtime(args, body)
+    return await with_runtime(args, body)
 
 
 def add_commands(sub: Any, user: Any, command: Command) -> None:

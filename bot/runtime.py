@@ -61,11 +61,15 @@ class Runtime:
 
 
 @asynccontextmanager
-async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
+async def open_runtime(settings: Settings, *, inline: bool = False) -> AsyncIterator[Runtime]:
     """Open the database with the settings' key (a wrong key stops here, before any
-    change), seed the scripts, and hand out the runtime."""
+    change), seed the scripts, and hand out the runtime.
+
+    `inline`: SQLite on the calling thread, for a process that serves no web requests
+    (see `storage.db.InlineConnection`).
+    """
     vault = Vault(settings.secret_key)
-    db = await Database.open(settings.db_path, vault)
+    db = await Database.open(settings.db_path, vault, inline=inline)
     try:
         files = load_default_scripts()
         await script_store.seed(db, files, dt.datetime.now(dt.UTC))

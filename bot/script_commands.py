@@ -79,7 +79,7 @@ async def corpus_figures(args: argparse.Namespace) -> int:
 async def po_export(args: argparse.Namespace) -> int:
     """The script's texts in one language as a PO catalog: the published version, or with
     `--draft` the draft being prepared."""
-    async with open_runtime(load_settings(db=args.db)) as rt:
+    async with open_runtime(load_settings(db=args.db), inline=True) as rt:
         if args.draft:
             now = dt.datetime.now(dt.UTC)
             row = await script_store.draft(rt.db, args.script, "cli", now)
@@ -105,7 +105,7 @@ async def po_import(args: argparse.Namespace) -> int:
     """Write a PO catalog's translations into the script's draft; an admin publishes it."""
     po = _read(args.file)
     now = dt.datetime.now(dt.UTC)
-    async with open_runtime(load_settings(db=args.db)) as rt:
+    async with open_runtime(load_settings(db=args.db), inline=True) as rt:
         draft = await script_store.draft(rt.db, args.script, "cli", now)
         if draft is None:
             raise UserError(f"no script {args.script!r}")

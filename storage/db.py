@@ -36,9 +36,98 @@ def migrations() -> list[tuple[int, str]]:
     return sorted(found)
 
 
-async def _connect(path: Path) -> aiosqlite.Connection:
+class _InlineCursor:
+    """aiosqlite's cursor interface over a `sqlite3.Cursor`, without the thread."""
+
+    __slots__ = ("_cursor",)
+
+    def __init__(self, cursor: sqlite3.Cursor):
+        self._cursor = cursor
+
+    @property
+    def rowcount(self) -> int:
+        return self._cursor.rowcount
+
+    @property
+    def lastrowid(self) -> int | None:
+        return self._cursor.lastrowid
+
+    async def fetchone(self) -> Any:
+        return self._cursor.fetchone()
+
+    async def fetchall(self) -> list[Any]:
+        return self._cursor.fetchall()
+
+
+class _Ready:
+    """An `execute` result: awaited, or used with `async with`, as aiosqlite allows."""
+
+    __slots__ = ("_cursor",)
+
+    def __init__(self, cursor: _InlineCursor):
+        self._cursor = cursor
+
+    def __await__(self):
+        return self._cursor
+        yield  # a generator that finishes at once: the await never suspends
+
+    async def __aenter__(self) -> _InlineCursor:
+        return self._cursor
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._cursor._cursor.close()
+
+
+class InlineConnection:
+    """aiosqlite's connection interface, run on the calling thread.
+
+    aiosqlite hands every statement to a thread of its own and back: about 40 us a
+    statement, more than most of Voorzorg's statements take. A process that does only
+    database work (the worker, command-line commands) has no event loop to keep free, so
+    it runs SQLite directly; the web process keeps aiosqlite, because a page must not wait
+    for another request's query. The storage functions take either.
+    """
+
+    def __init__(self, conn: sqlite3.Connection):
+        self._conn = conn
+
+    @property
+    def row_factory(self) -> Any:
+        return self._conn.row_factory
+
+    @row_factory.setter
+    def row_factory(self, factory: Any) -> None:
+        self._conn.row_factory = factory
+
+    @property
+    def in_transaction(self) -> bool:
+        return self._conn.in_transaction
+
+    def execute(self, sql: str, parameters: Iterable[Any] = ()) -> _Ready:
+        return _Ready(_InlineCursor(self._conn.execute(sql, parameters)))
+
+    async def executemany(self, sql: str, rows: Iterable[Iterable[Any]]) -> _InlineCursor:
+        return _InlineCursor(self._conn.executemany(sql, rows))
+
+    async def executescript(self, script: str) -> None:
+        self._conn.executescript(script)
+
+    async def execute_fetchall(self, sql: str, parameters: Iterable[Any] = ()) -> list[Any]:
+        return self._conn.execute(sql, parameters).fetchall()
+
+    async def set_trace_callback(self, callback: Any) -> None:
+        self._conn.set_trace_callback(callback)
+
+    async def close(self) -> None:
+        self._conn.close()
+
+
+async def _connect(path: Path, inline: bool = False) -> aiosqlite.Connection:
     """A configured connection; on any failure it is closed (no thread left behind)."""
-    conn = await aiosqlite.connect(path, isolation_level=None)
+    if inline:
+        conn: Any = InlineConnection(sqlite3.connect(path, isolation_level=None))
+    else:
+        conn = await aiosqlite.connect(path, isolation_level=None)
     try:
         conn.row_factory = sqlite3.Row
         await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -81,8 +170,13 @@ class Database:
         self._lock = asyncio.Lock()
 
     @classmethod
-    async def open(cls, path: str | Path, vault: Vault | None = None) -> Database:
+    async def open(
+        cls, path: str | Path, vault: Vault | None = None, *, inline: bool = False
+    ) -> Database:
         """Open (creating and migrating) the database; with `vault`, first check its key.
+
+        `inline` runs SQLite on the calling thread (`InlineConnection`): for processes
+        that serve no web requests.
 
         Raises `WrongKey` before anything is written when the key is not the database's,
         `SchemaTooNew`, or `DatabaseUnavailable` with the path and SQLite's reason.
@@ -90,7 +184,7 @@ class Database:
         path = Path(path)
         try:
             _private_files(path)
-            writer = await _connect(path)
+            writer = await _connect(path, inline)
         except (sqlite3.Error, OSError) as exc:
             raise DatabaseUnavailable(f"database {path}: {_reason(exc)}") from None
         try:
@@ -99,7 +193,7 @@ class Database:
             await _migrate(writer)
             if vault is not None:
                 await _keep_check_value(writer, vault)
-            reader = await _connect(path)
+            reader = await _connect(path, inline)
         except sqlite3.Error as exc:
             await writer.close()
             raise DatabaseUnavailable(f"database {path}: {_reason(exc)}") from None
