@@ -147,10 +147,9 @@ async def import_cases(rt: Runtime, first: int, count: int) -> None:
     await import_cohort(rt, ("\n".join(lines) + "\n").encode(), IMPORTED.astimezone(dt.UTC))
 
 
-async def store(rt: Runtime, first: int, count: int, body: str, round_: int) -> asyncio.Event:
-    """One arrival per case, committed together like concurrent webhooks."""
-    stored = asyncio.Event()
-    writer = InboundWriter(rt.db, rt.vault, stored)
+async def store(rt: Runtime, first: int, count: int, body: str, round_: int) -> None:
+    """One arrival per case, committed to the inbox together like concurrent webhooks."""
+    writer = InboundWriter(rt.inbox, rt.vault, lambda: None)
     task = asyncio.create_task(writer.run())
     at = (NOW + dt.timedelta(minutes=round_)).astimezone(dt.UTC).isoformat()
     await asyncio.gather(
@@ -161,15 +160,15 @@ async def store(rt: Runtime, first: int, count: int, body: str, round_: int) -> 
     )
     await writer.close()
     await task
-    return stored
 
 
-async def process_all(rt: Runtime, stored: asyncio.Event, round_: int) -> int:
+async def process_all(rt: Runtime, round_: int) -> int:
     clock = FakeClock((NOW + dt.timedelta(minutes=round_, seconds=30)).astimezone(dt.UTC))
-    processor = Processor(rt, clock, stored)
+    processor = Processor(rt, clock)
     done = 0
     while n := await processor.process_pending(BATCH):
         done += n
+    await processor.forget()
     return done
 
 
@@ -177,8 +176,8 @@ async def rounds(rt: Runtime, first: int, count: int, args, measure) -> float:
     """Stores and processes `args.rounds` messages per case; returns the seconds measured."""
     measured = 0.0
     for round_ in range(args.rounds):
-        stored = await store(rt, first, count, args.body, round_)
-        measured += await measure(lambda stored=stored, r=round_: process_all(rt, stored, r))
+        await store(rt, first, count, args.body, round_)
+        measured += await measure(lambda r=round_: process_all(rt, r))
     return measured
 
 
@@ -293,7 +292,8 @@ async def main(args: argparse.Namespace) -> None:
             )
             # the first turn loads and compiles the script version (once per process)
             await import_cases(rt, len(passes) * args.turns, 10)
-            await process_all(rt, await store(rt, len(passes) * args.turns, 10, args.body, 0), 0)
+            await store(rt, len(passes) * args.turns, 10, args.body, 0)
+            await process_all(rt, 0)
             await trace_statements(rt)
             for n, one_pass in enumerate(passes):
                 await one_pass(rt, n * args.turns, args)

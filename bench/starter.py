@@ -21,6 +21,10 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from storage.inbox import inbox_path  # noqa: E402
+
 EXAMPLES = ROOT / "examples"
 ACCOUNT_SID = "AC" + "0" * 32  # the fake Twilio account
 AUTH_TOKEN = "bench-auth-token-0123456789abcdef"
@@ -87,14 +91,11 @@ class _Child:
         raise RuntimeError(f"{argv[0]} did not come up:\n{self.tail()}")
 
     def cpu_seconds(self) -> float:
-        """User + system CPU time the server has used so far, all its threads (Linux)."""
+        """User + system CPU time the server has used so far: all threads of it and of its
+        child processes (`serve`'s worker), Linux."""
         if self.process is None:
             return 0.0
-        try:
-            fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            return 0.0
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return sum(_cpu_of(pid) for pid in _family(self.process.pid))
 
     def tail(self, lines: int = 30) -> str:
         try:
@@ -129,6 +130,28 @@ class Bare(_Child):
         argv += ["--port", str(self.port), "--auth-token", AUTH_TOKEN, "--public-url", self.url]
         self._spawn(argv, _clean_env(), "/healthz")
         return self
+
+
+def _family(pid: int) -> list[int]:
+    """The process and its descendants, from /proc (Linux)."""
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        for task in Path(f"/proc/{current}/task").glob("*/children"):
+            try:
+                todo += [int(child) for child in task.read_text().split()]
+            except OSError:
+                continue
+    return found
+
+
+def _cpu_of(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 class Voorzorg(_Child):
@@ -187,9 +210,11 @@ class Voorzorg(_Child):
             raise RuntimeError("serve started as a sandbox: Twilio is not configured")
         return self
 
-    def query(self, sql: str, *params) -> list[tuple]:
-        """Read-only, beside the running server (WAL: it never blocks the writer)."""
-        conn = sqlite3.connect(f"file:{self.db}?mode=ro", uri=True, timeout=30)
+    def query(self, sql: str, *params, inbox: bool = False) -> list[tuple]:
+        """Read-only, beside the running server (WAL: it never blocks the writer); `inbox`
+        reads the inbox file instead of the database."""
+        path = inbox_path(self.db) if inbox else self.db
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
         try:
             return conn.execute(sql, params).fetchall()
         finally:

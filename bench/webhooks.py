@@ -154,11 +154,14 @@ def _time(stamp: str) -> float:
 
 
 def drain(service: Voorzorg, timeout: float) -> float:
-    """Seconds until every stored arrival is processed (or `timeout` passed)."""
+    """Seconds until every stored arrival is processed (or `timeout` passed): nothing is
+    left in the inbox (the worker empties it once it has taken everything in) and nothing
+    waits for a retry."""
     started = time.monotonic()
     while time.monotonic() - started < timeout:
         ((pending,),) = service.query("SELECT count(*) FROM inbound WHERE processed_at IS NULL")
-        if not pending:
+        ((waiting,),) = service.query("SELECT count(*) FROM arrivals", inbox=True)
+        if not pending and not waiting:
             break
         time.sleep(0.1)
     return time.monotonic() - started

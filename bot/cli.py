@@ -306,7 +306,9 @@ async def cmd_serve(args: argparse.Namespace) -> int:
         if args.demo and (seeded := await demo.seed(rt, dt.datetime.now(dt.UTC))):
             print(f"demo: {seeded} made-up cases; chat with them at /simulator", flush=True)
     check_serve(settings)  # after the key and the database: the most basic problem first
-    server_ = uvicorn.Server(server.config(create_app(settings), args.host, args.port))
+    server_ = uvicorn.Server(
+        server.config(create_app(settings, worker_process=True), args.host, args.port)
+    )
     base = f"http://{_url_host(args.host)}:{args.port}"
     print(f"Voorzorg serves {base}/admin (staff sign-in)", flush=True)
     if settings.sandbox:

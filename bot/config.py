@@ -59,6 +59,15 @@ class Settings:
         """Nothing leaves the machine: chosen, or (outside `serve`) nothing is set up."""
         return self.sandbox_chosen or not self.providers_configured
 
+    def secrets(self) -> tuple[str, ...]:
+        """What logs must never show (`bot.logs.Redact`)."""
+        return (
+            self.secret_key,
+            self.twilio_auth_token or "",
+            self.telegram_bot_token or "",
+            self.telegram_webhook_secret or "",
+        )
+
 
 def load_settings(db: str | None = None, environ: Mapping[str, str] | None = None) -> Settings:
     env = {**dotenv_values(".env"), **(os.environ if environ is None else environ)}

@@ -15,12 +15,14 @@ from conversations.calendar import Calendar
 from conversations.script import Script, load_default_scripts
 from storage import Database, Vault, organisations
 from storage import scripts as script_store
+from storage.inbox import open_inbox
 
 
 @dataclass
 class Runtime:
     settings: Settings
     db: Database
+    inbox: Database  # arrivals acknowledged, not yet taken in (`storage.inbox`)
     vault: Vault
     published: dict[str, Script]  # script id -> the version new conversations get
     calendar: Calendar  # working days in VOORZORG_TIMEZONE
@@ -70,13 +72,17 @@ async def open_runtime(settings: Settings, *, inline: bool = False) -> AsyncIter
     """
     vault = Vault(settings.secret_key)
     db = await Database.open(settings.db_path, vault, inline=inline)
+    inbox_db: Database | None = None
     try:
+        inbox_db = await open_inbox(settings.db_path, inline=inline)
         files = load_default_scripts()
         await script_store.seed(db, files, dt.datetime.now(dt.UTC))
         published = {}
         for script_id, from_file in files.items():
             published[script_id] = await script_store.published(db, script_id) or from_file
         calendar = Calendar(tz=ZoneInfo(settings.timezone))
-        yield Runtime(settings, db, vault, published, calendar)
+        yield Runtime(settings, db, inbox_db, vault, published, calendar)
     finally:
+        if inbox_db is not None:
+            await inbox_db.close()
         await db.close()

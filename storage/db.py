@@ -171,12 +171,18 @@ class Database:
 
     @classmethod
     async def open(
-        cls, path: str | Path, vault: Vault | None = None, *, inline: bool = False
+        cls,
+        path: str | Path,
+        vault: Vault | None = None,
+        *,
+        inline: bool = False,
+        schema: list[tuple[int, str]] | None = None,
     ) -> Database:
         """Open (creating and migrating) the database; with `vault`, first check its key.
 
         `inline` runs SQLite on the calling thread (`InlineConnection`): for processes
-        that serve no web requests.
+        that serve no web requests. `schema` replaces the shipped migrations (a file of
+        its own, such as `storage.inbox`).
 
         Raises `WrongKey` before anything is written when the key is not the database's,
         `SchemaTooNew`, or `DatabaseUnavailable` with the path and SQLite's reason.
@@ -190,7 +196,7 @@ class Database:
         try:
             if vault is not None:
                 await _check_key(writer, vault)
-            await _migrate(writer)
+            await _migrate(writer, migrations() if schema is None else schema)
             if vault is not None:
                 await _keep_check_value(writer, vault)
             reader = await _connect(path, inline)
@@ -298,10 +304,9 @@ async def _keep_check_value(conn: aiosqlite.Connection, vault: Vault) -> None:
     )
 
 
-async def _migrate(conn: aiosqlite.Connection) -> None:
+async def _migrate(conn: aiosqlite.Connection, known: list[tuple[int, str]]) -> None:
     async with conn.execute("PRAGMA user_version") as cursor:
         (current,) = await cursor.fetchone()
-    known = migrations()
     latest = known[-1][0] if known else 0
     if current > latest:
         raise SchemaTooNew(

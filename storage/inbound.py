@@ -1,10 +1,9 @@
-"""Inbound messages as rows: stored durably first, processed once, in order."""
+"""Inbound messages taken in from the inbox (`storage.inbox`): processed once, in order."""
 
 from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-from collections.abc import Iterable
 
 import aiosqlite
 
@@ -14,13 +13,22 @@ from storage.db import Database, fetchall, fetchone
 PERSON_CHANNELS = ("sms", "whatsapp", "telegram", "simulator")
 
 
-async def store(tx: aiosqlite.Connection, rows: Iterable[tuple]) -> None:
-    """(channel, provider_key, sealed sender, sender hash, sealed body, received_at) rows;
-    a provider key seen before is ignored, so a redelivery is a no-op."""
-    await tx.executemany(
+async def take(tx: aiosqlite.Connection, arrival: sqlite3.Row) -> sqlite3.Row | None:
+    """An arrival from the inbox (`storage.inbox`) as an unprocessed `inbound` row, in the
+    transaction that processes it; None if its provider key was taken in before."""
+    return await fetchone(
+        tx,
         """INSERT INTO inbound (channel, provider_key, sender, sender_hash, body, received_at)
-           VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (channel, provider_key) DO NOTHING""",
-        list(rows),
+           VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (channel, provider_key) DO NOTHING
+           RETURNING *""",
+        (
+            arrival["channel"],
+            arrival["provider_key"],
+            arrival["sender"],
+            arrival["sender_hash"],
+            arrival["body"],
+            arrival["received_at"],
+        ),
     )
 
 
@@ -51,8 +59,8 @@ async def record_processed(
     )
 
 
-async def unprocessed(db: Database, now: dt.datetime, limit: int) -> list[sqlite3.Row]:
-    """The oldest arrivals not yet processed (a failed one once its retry is due)."""
+async def due_again(db: Database, now: dt.datetime, limit: int) -> list[sqlite3.Row]:
+    """The oldest arrivals whose processing failed and whose retry is due."""
     return await db.fetchall(
         """SELECT * FROM inbound WHERE processed_at IS NULL
                AND (retry_at IS NULL OR retry_at <= ?) ORDER BY id LIMIT ?""",
@@ -132,3 +140,13 @@ async def answered_since(tx: aiosqlite.Connection, case_id: int, since: dt.datet
 async def of_case(conn: aiosqlite.Connection | Database, case_id: int) -> list[sqlite3.Row]:
     """Everything the person sent, oldest first."""
     return await fetchall(conn, "SELECT * FROM inbound WHERE case_id = ? ORDER BY id", (case_id,))
+
+
+async def processed(conn: aiosqlite.Connection | Database, channel: str, provider_key: str) -> bool:
+    """Whether the arrival with this provider key has been processed."""
+    row = await fetchone(
+        conn,
+        "SELECT processed_at FROM inbound WHERE channel = ? AND provider_key = ?",
+        (channel, provider_key),
+    )
+    return row is not None and row[0] is not None

@@ -13,6 +13,7 @@ import contextlib
 import datetime as dt
 import functools
 import hashlib
+import os
 import re
 import signal
 import sqlite3
@@ -29,6 +30,7 @@ from bot.channels.fakes import FakeTelegram, FakeTwilio, ServerThread, free_port
 from bot.clock import Clock, FakeClock
 from bot.config import load_settings
 from bot.web.app import create_app
+from storage.inbox import inbox_path
 from tests.cli import EXAMPLES, NOW, VOORZORG, File, Step, command, environment, prepare, voorzorg
 
 AUTH_TOKEN = "fake-auth-token-0123456789"
@@ -45,7 +47,45 @@ ORGANISATIONS = command("org", "load", str(EXAMPLES / "organisations.yaml"))
 IMPORT_COHORT = command("import", File("cohort.csv", COHORT), "--now", NOW)
 
 
-class Service:
+class Files:
+    """Reading the database and the inbox beside a running app, as an operator would."""
+
+    db: Path
+
+    def query(self, sql: str, *params) -> list[tuple]:
+        with sqlite3.connect(self.db, timeout=10) as conn:
+            return conn.execute(sql, params).fetchall()
+
+    def stored(self) -> list[str]:
+        """Provider keys of every arrival kept: waiting in the inbox or taken in."""
+        keys = set(self.query("SELECT provider_key FROM inbound"))
+        inbox = inbox_path(self.db)
+        if inbox.exists():
+            with sqlite3.connect(inbox, timeout=10) as conn:
+                keys |= set(conn.execute("SELECT provider_key FROM arrivals").fetchall())
+        return sorted(key for (key,) in keys)
+
+    def wait_processed(self, timeout: float = 10.0) -> bool:
+        """Wait until every arrival kept is processed (or failed for good)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            done = self.query("SELECT provider_key FROM inbound WHERE processed_at IS NOT NULL")
+            if {key for (key,) in done} == set(self.stored()):
+                return True
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.02)
+
+    def wait_until(self, sql: str, expected, *params, timeout: float = 10.0):
+        deadline = time.monotonic() + timeout
+        while True:
+            got = self.query(sql, *params)
+            if got == expected or time.monotonic() > deadline:
+                return got
+            time.sleep(0.02)
+
+
+class Service(Files):
     """A database with the example organisations and a two-person cohort (and whatever
     `setup` adds), and the helpers to talk to the app like the providers and staff do.
     Subclasses say how the app runs."""
@@ -137,18 +177,6 @@ class Service:
             headers={"X-Telegram-Bot-Api-Secret-Token": secret},
         )
 
-    def query(self, sql: str, *params) -> list[tuple]:
-        with sqlite3.connect(self.db, timeout=10) as conn:
-            return conn.execute(sql, params).fetchall()
-
-    def wait_until(self, sql: str, expected, *params, timeout: float = 10.0):
-        deadline = time.monotonic() + timeout
-        while True:
-            got = self.query(sql, *params)
-            if got == expected or time.monotonic() > deadline:
-                return got
-            time.sleep(0.02)
-
 
 class App(Service):
     """The app in this process, on a fake clock that stays where it is put.
@@ -233,6 +261,13 @@ class Served(App):
         return client
 
 
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
 class Running(Service):
     """`voorzorg serve` in a subprocess; survives kill -9 and restart on the same database."""
 
@@ -250,6 +285,7 @@ class Running(Service):
                 env=self.env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own process group, as under a service manager
             )
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
@@ -264,11 +300,26 @@ class Running(Service):
             time.sleep(0.05)
         raise RuntimeError(f"serve did not come up:\n{self.log.read_text()}")
 
-    def stop(self, sig: int = signal.SIGTERM) -> int:
+    def stop(self, sig: int = signal.SIGTERM, group: bool = False) -> int:
+        """Signal `serve` (with `group`, its whole process group: the worker too, as a
+        service manager or Ctrl-C does) and wait for it to exit."""
         assert self.process is not None
         self.close_sessions()
-        self.process.send_signal(sig)
+        if group:
+            os.killpg(self.process.pid, sig)
+        else:
+            self.process.send_signal(sig)
         return self.process.wait(timeout=20)
+
+    def workers(self) -> list[int]:
+        """Process ids of `serve`'s worker processes, from /proc (Linux); not the helper
+        process multiprocessing starts beside them (its resource tracker)."""
+        assert self.process is not None
+        children = []
+        for task in Path(f"/proc/{self.process.pid}/task").glob("*/children"):
+            with contextlib.suppress(OSError):
+                children += [int(pid) for pid in task.read_text().split()]
+        return [pid for pid in children if b"spawn_main" in _cmdline(pid)]
 
     def session(self) -> httpx.Client:
         client = httpx.Client(base_url=self.url, follow_redirects=False, timeout=10)

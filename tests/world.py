@@ -14,7 +14,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.clock import FakeClock
+from bot.clock import Clock, FakeClock
 from bot.config import load_settings
 from bot.outreach import timeline
 from bot.outreach.cohort import import_cohort
@@ -77,15 +77,30 @@ class World:
     async def say_as(self, phone: str, text: str, reply_to: str | None, now: dt.datetime) -> None:
         """A message that answers an earlier one (`reply_to`: its provider id)."""
         self._sids += 1
-        stored = asyncio.Event()
-        writer = InboundWriter(self.rt.db, self.rt.vault, stored)
-        task = asyncio.create_task(writer.run())
-        utc = now.astimezone(dt.UTC)
         arrival = Arrival("sms", f"SM{self._sids}", phone, "text", text, reply_to=reply_to)
-        await writer.store(arrival, utc.isoformat())
+        await self.deliver(arrival, clock=FakeClock(now.astimezone(dt.UTC)))
+
+    async def deliver(self, *arrivals: Arrival, clock: Clock, on_button=None) -> int:
+        """Store arrivals as webhooks do, then process them as the service does, in one
+        batch (one transaction); returns how many were processed."""
+        await self.store(*arrivals, now=clock.now())
+        processor = await self.processor(clock, on_button)
+        done = await processor.process_pending()
+        await processor.forget()
+        return done
+
+    async def store(self, *arrivals: Arrival, now: dt.datetime) -> None:
+        """Commit arrivals to the inbox, one after the other, as webhooks do."""
+        writer = InboundWriter(self.rt.inbox, self.rt.vault, lambda: None)
+        task = asyncio.create_task(writer.run())
+        for arrival in arrivals:
+            await writer.store(arrival, now.astimezone(dt.UTC).isoformat())
         await writer.close()
         await task
-        await Processor(self.rt, FakeClock(utc), stored).process_pending()
+
+    async def processor(self, clock: Clock, on_button=None) -> Processor:
+        """A processor of this world's inbox, as the service runs one."""
+        return Processor(self.rt, clock, on_button)
 
     async def messages(
         self, reference: str, audience: str = "person", full: bool = False

@@ -1,8 +1,9 @@
-"""What comes in: stored durably first (group commit), then processed exactly once.
+"""What comes in: stored durably in the inbox first (group commit), then processed once.
 
-A webhook is answered only after its row is committed. Processing marks the row in the
-same transaction as the conversation turn it causes, so a crash in between is recovered
-by processing the row again on restart, and a redelivery is a no-op (unique key).
+A webhook is answered only after its arrival is committed to the inbox (`storage.inbox`).
+Processing takes it into the database in the same transaction as the conversation turn
+it causes, so a crash in between is recovered by processing it again on restart, and a
+redelivery is a no-op (unique key).
 """
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ import asyncio
 import json
 import logging
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from bot.channels.base import Arrival
-from storage import inbound
+from storage import inbound, inbox
 from storage.crypto import Vault
 from storage.db import Database
 
@@ -26,16 +28,17 @@ def parse_payload(raw: str) -> dict[str, Any]:
 
 
 class InboundWriter:
-    """Commits arrivals in groups: requests that arrive together share one transaction.
+    """Commits arrivals to the inbox in groups: requests that arrive together share one
+    transaction, and `on_stored` is called after each commit (it wakes the processor).
 
     A redelivered provider key is ignored by the unique index; processing happens later,
     so the webhook only waits for the commit.
     """
 
-    def __init__(self, db: Database, vault: Vault, stored: asyncio.Event):
-        self._db = db
+    def __init__(self, inbox_db: Database, vault: Vault, on_stored: Callable[[], None]):
+        self._db = inbox_db
         self._vault = vault
-        self._stored = stored
+        self._on_stored = on_stored
         self._queue: list[tuple[tuple, asyncio.Future[None]]] = []
         self._wakeup = asyncio.Event()
         self._closed = False
@@ -72,7 +75,7 @@ class InboundWriter:
     async def _commit(self, batch: list[tuple[tuple, asyncio.Future[None]]]) -> None:
         try:
             async with self._db.transaction() as tx:
-                await inbound.store(tx, [row for row, _ in batch])
+                await inbox.store(tx, [row for row, _ in batch])
         except Exception as exc:
             for _, future in batch:
                 if not future.done():
@@ -81,7 +84,7 @@ class InboundWriter:
         for _, future in batch:
             if not future.done():
                 future.set_result(None)
-        self._stored.set()
+        self._on_stored()
         log.debug("committed %d inbound row(s)", len(batch))
 
 

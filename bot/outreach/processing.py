@@ -17,7 +17,7 @@ from bot.outreach.inbound import parse_payload
 from bot.runtime import Runtime
 from conversations.matching import match_keyword
 from locales import N_, both, gettext
-from storage import cases, contacts, identities, inbound, routes
+from storage import cases, contacts, identities, inbound, inbox, routes
 from storage.cases import INVITE_ALPHABET, INVITE_LENGTH, Case, get_case
 from storage.db import savepoint
 from storage.organisations import get_organisation
@@ -25,7 +25,8 @@ from storage.outbox import queue_message
 
 log = logging.getLogger("voorzorg.processing")
 
-BATCH = 25  # arrivals per transaction: one fsync, short enough to let acks in
+BATCH = 25  # arrivals per transaction: one fsync, short enough for staff pages' writes
+FORGET_EVERY = 1000  # taken-in arrivals forgotten from the inbox at once (or when idle)
 MAX_FAILURES = 5  # wrong codes or unknown messages per address per window
 FAILURE_WINDOW = dt.timedelta(hours=24)
 UNKNOWN_SENDER = N_(
@@ -62,14 +63,17 @@ class _AlreadyProcessed(Exception):
 
 
 class Processor:
-    """Takes unprocessed inbound rows in order and runs each through its conversation."""
+    """Takes arrivals from the inbox in order and runs each through its conversation;
+    failed ones again when their retry is due."""
 
-    def __init__(self, rt: Runtime, clock: Clock, stored: asyncio.Event, on_button=None):
+    def __init__(self, rt: Runtime, clock: Clock, on_button=None):
         self.rt = rt
         self.clock = clock
-        self.stored = stored
+        self.stored = asyncio.Event()  # set when the inbox may have something new
         self.on_button = on_button  # async callable(button_id), to answer Telegram presses
         self.after = lambda: None  # called when a row was processed (wakes the sender)
+        self._taken = 0  # the last inbox id taken in (it stays there until forgotten)
+        self._forgotten = 0
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
@@ -80,21 +84,40 @@ class Processor:
                 done = 0
             if done:
                 continue
+            await self.forget()
             await idle(self.stored, stop, seconds=1.0)
-        await self.process_pending()  # what was acknowledged before shutdown is handled now
+        while await self.process_pending():  # what was acknowledged is handled before exit
+            pass
+        await self.forget()
 
     async def process_pending(self, limit: int = BATCH) -> int:
         """Process a batch in one transaction (one fsync), a savepoint per arrival."""
-        rows = await inbound.unprocessed(self.rt.db, self.clock.now(), limit)
-        if not rows:
+        fresh = await inbox.after(self.rt.inbox, self._taken, limit)
+        again = await inbound.due_again(self.rt.db, self.clock.now(), limit)
+        if not fresh and not again:
             return 0
         async with self.rt.db.transaction() as tx:
+            rows = list(again)
+            for arrival in fresh:
+                if (row := await inbound.take(tx, arrival)) is not None:
+                    rows.append(row)  # None: taken in before a restart, or a redelivery
             buttons = [await self._process_one(tx, row) for row in rows]
+        if fresh:
+            self._taken = fresh[-1]["id"]
+            if self._taken - self._forgotten >= FORGET_EVERY:
+                await self.forget()
         self.after()
         if self.on_button:
             for button in filter(None, buttons):
                 await self.on_button(button)
-        return len(rows)
+        return len(fresh) + len(again)
+
+    async def forget(self) -> None:
+        """Remove what was taken in from the inbox (it is safe in the database now)."""
+        if self._taken > self._forgotten:
+            async with self.rt.inbox.transaction() as tx:
+                await inbox.forget(tx, self._taken)
+            self._forgotten = self._taken
 
     async def _process_one(self, tx: aiosqlite.Connection, row: sqlite3.Row) -> str | None:
         """Returns the Telegram button press to acknowledge, if any."""

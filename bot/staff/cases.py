@@ -239,7 +239,7 @@ async def case_action(request: Request) -> Response:
             raise HTTPException(404, N_("no such case"))
         await handler(Action(tx, service, session, case, fields, now))
         await audit(tx, session.user.email, action, case.id, now.isoformat())
-    service.sender.wake.set()
+    service.wake_sender()
     return RedirectResponse(f"/admin/cases/{case.reference}", status_code=303)
 
 

@@ -38,29 +38,31 @@ log = logging.getLogger("voorzorg.web")
 
 
 async def healthz(request: Request) -> JSONResponse:
-    """200 while the database answers and takes a write; 503 otherwise (full disk too)."""
+    """200 while the database and the inbox take a write and the background runs; 503
+    otherwise (a full disk too, or a worker process that keeps failing)."""
     service = service_of(request)
     try:
+        await service.rt.inbox.probe_write(service.clock.now())
         await service.rt.db.probe_write(service.clock.now())
     except Exception as exc:
         log.error("health check: the database does not take writes (%s)", type(exc).__name__)
         return JSONResponse({"status": "database unavailable"}, status_code=503)
+    if not service.background.running:
+        return JSONResponse({"status": "worker not running"}, status_code=503)
     return JSONResponse({"status": "ok", "sandbox": service.settings.sandbox})
 
 
 def create_app(
-    settings: Settings, clock: Clock | None = None, channels: Mapping[str, Channel] | None = None
+    settings: Settings,
+    clock: Clock | None = None,
+    channels: Mapping[str, Channel] | None = None,
+    *,
+    worker_process: bool = False,
 ) -> Starlette:
-    """The app around one `Service`; `channels` replace the configured ones by name."""
-    quiet_provider_clients(
-        (
-            settings.secret_key,
-            settings.twilio_auth_token or "",
-            settings.telegram_bot_token or "",
-            settings.telegram_webhook_secret or "",
-        )
-    )
-    service = Service(settings, clock, channels)
+    """The app around one `Service`; `channels` replace the configured ones by name, and
+    `worker_process` runs the background in `bot.worker` (as `voorzorg serve` does)."""
+    quiet_provider_clients(settings.secrets())
+    service = Service(settings, clock, channels, worker_process=worker_process)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -81,7 +81,7 @@ async def start(request: Request) -> Response:
     async with service.rt.db.transaction() as tx:
         await bind(tx, service.rt, case, CHANNEL, address, service.clock.now())
         await turns.start(tx, service.rt, case, (CHANNEL, address), service.clock.now())
-    service.sender.wake.set()
+    service.wake_sender()
     return RedirectResponse(f"/simulator/{case.reference}", status_code=303)
 
 
@@ -110,7 +110,7 @@ async def _say(service: Service, case: Case, text: str) -> None:
         await bind(tx, service.rt, case, CHANNEL, address, service.clock.now())
     arrival = Arrival(CHANNEL, uuid.uuid4().hex, address, "text", text)
     await service.store(arrival)
-    await service.processor.process_pending()
+    await service.settled(arrival)
 
 
 async def _transcript(service: Service, case: Case) -> list[dict]:

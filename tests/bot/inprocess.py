@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import sqlite3
-import time
 import warnings
 from pathlib import Path
 
@@ -19,6 +17,7 @@ from bot.clock import FakeClock
 from bot.config import Settings, load_settings
 from bot.runtime import open_runtime
 from bot.web.app import create_app
+from tests.service import Files
 from tests.world import World
 
 with warnings.catch_warnings():
@@ -73,11 +72,12 @@ def prepare(settings: Settings, cohort: str, organisations: str | None = None) -
     asyncio.run(run())
 
 
-class InProcess:
+class InProcess(Files):
     """The app on a fake clock; requests go straight in, providers are the fakes."""
 
     def __init__(self, settings: Settings, clock: FakeClock | None = None):
         self.settings = settings
+        self.db = settings.db_path
         self.clock = clock or FakeClock(NOW)
         self.client = TestClient(create_app(settings, self.clock))
 
@@ -113,15 +113,3 @@ class InProcess:
             json=update,
             headers={"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET},
         )
-
-    def query(self, sql: str, *params) -> list[tuple]:
-        with sqlite3.connect(self.settings.db_path, timeout=10) as conn:
-            return conn.execute(sql, params).fetchall()
-
-    def wait_until(self, sql: str, expected, *params, timeout: float = 10.0):
-        deadline = time.monotonic() + timeout
-        while True:
-            got = self.query(sql, *params)
-            if got == expected or time.monotonic() > deadline:
-                return got
-            time.sleep(0.05)

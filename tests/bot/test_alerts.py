@@ -1,6 +1,5 @@
 """Alerts reach contact persons by e-mail (a real SMTP server), Telegram and SMS."""
 
-import asyncio
 import datetime as dt
 from email import message_from_bytes
 
@@ -12,8 +11,7 @@ from bot.channels.fakes import free_port
 from bot.channels.recording import RecordingChannel
 from bot.clock import FakeClock
 from bot.outreach import alerts
-from bot.outreach.inbound import Arrival, InboundWriter
-from bot.outreach.processing import Processor
+from bot.outreach.inbound import Arrival
 from bot.outreach.sender import Sender
 from storage.cases import get_case
 from tests.world import at, opened
@@ -87,20 +85,13 @@ async def test_a_telegram_button_press_acknowledges(world):
     )
     assert rt.vault.open(row["choices"], "outbox.choices") == '["Ik pak dit op"]'
 
-    stored = asyncio.Event()
-    writer = InboundWriter(rt.db, rt.vault, stored)
-    task = asyncio.create_task(writer.run())
-    await writer.store(
-        Arrival("telegram", "u1", "100001", "button", "1", button_id="cb"), now.isoformat()
-    )
-    await writer.close()
-    await task
     pressed = []
 
     async def on_button(button_id):
         pressed.append(button_id)
 
-    await Processor(rt, FakeClock(now), stored, on_button).process_pending()
+    press = Arrival("telegram", "u1", "100001", "button", "1", button_id="cb")
+    await world.deliver(press, clock=FakeClock(now), on_button=on_button)
     [(acknowledged_at, by)] = await rt.db.fetchall(
         "SELECT acknowledged_at, acknowledged_by FROM escalations"
     )

@@ -4,7 +4,6 @@ or SMS), permanent failures escalated the same day, numbers that cannot get text
 The real Twilio SDK talks to the fake Twilio; a real SQLite file; the clock is fake.
 """
 
-import asyncio
 import json
 
 import pytest
@@ -12,8 +11,7 @@ import pytest
 from bot.channels.twilio import TwilioChannel
 from bot.clock import FakeClock
 from bot.outreach import turns
-from bot.outreach.inbound import Arrival, InboundWriter
-from bot.outreach.processing import Processor
+from bot.outreach.inbound import Arrival
 from bot.outreach.sender import Sender, apply_status
 from bot.runtime import open_runtime
 from storage.cases import get_case
@@ -56,15 +54,9 @@ async def world(tmp_path, twilio):
 
 async def whatsapp_from_sam(w: World, text: str) -> None:
     """Sam writes on WhatsApp (stored like a webhook, processed like the service does)."""
-    stored = asyncio.Event()
-    writer = InboundWriter(w.rt.db, w.rt.vault, stored)
-    task = asyncio.create_task(writer.run())
     w._sids += 1
     arrival = Arrival("whatsapp", f"SMwa{w._sids}", f"whatsapp:{SAM}", "text", text)
-    await writer.store(arrival, w.clock.now().isoformat())
-    await writer.close()
-    await task
-    await Processor(w.rt, w.clock, stored).process_pending()
+    await w.deliver(arrival, clock=w.clock)
 
 
 async def nudge(w: World) -> None:

@@ -1,6 +1,5 @@
 """Contact persons answering alerts: the right case, the right organisation, in one batch."""
 
-import asyncio
 import datetime as dt
 
 import pytest
@@ -8,8 +7,6 @@ import pytest
 from bot.channels.base import Arrival, SandboxChannel
 from bot.clock import FakeClock
 from bot.outreach import alerts
-from bot.outreach.inbound import InboundWriter
-from bot.outreach.processing import Processor
 from bot.outreach.sender import Sender
 from storage.cases import get_case
 from tests.world import World, at, opened
@@ -56,15 +53,7 @@ async def alert(world: World, reference: str) -> None:
 
 async def deliver_together(world: World, *arrivals: Arrival) -> None:
     """Store the arrivals, then process them as one batch (one transaction)."""
-    rt = world.rt
-    stored = asyncio.Event()
-    writer = InboundWriter(rt.db, rt.vault, stored)
-    task = asyncio.create_task(writer.run())
-    for arrival in arrivals:
-        await writer.store(arrival, NOW.isoformat())
-    await writer.close()
-    await task
-    assert await Processor(rt, FakeClock(NOW), stored).process_pending() == len(arrivals)
+    assert await world.deliver(*arrivals, clock=FakeClock(NOW)) == len(arrivals)
 
 
 async def provider_id_of_alert(world: World, reference: str, channel: str) -> str:

@@ -2,14 +2,11 @@
 person hears that a staff member will look at it and the contact person is alerted.
 Never dropped without a word."""
 
-import asyncio
-
 import pytest
 
 from bot.channels.base import Arrival
 from bot.clock import FakeClock
 from bot.outreach import processing
-from bot.outreach.inbound import InboundWriter
 from bot.outreach.processing import RETRY_SECONDS, Processor
 from bot.runtime import open_runtime
 from tests.bot.inprocess import settings_for
@@ -28,13 +25,8 @@ async def world(tmp_path):
 
 
 async def arrive(w: World, clock: FakeClock, text: str) -> Processor:
-    stored = asyncio.Event()
-    writer = InboundWriter(w.rt.db, w.rt.vault, stored)
-    task = asyncio.create_task(writer.run())
-    await writer.store(Arrival("sms", "SM" + "a" * 32, SAM, "text", text), clock.now().isoformat())
-    await writer.close()
-    await task
-    return Processor(w.rt, clock, stored)
+    await w.store(Arrival("sms", "SM" + "a" * 32, SAM, "text", text), now=clock.now())
+    return await w.processor(clock)
 
 
 async def test_a_failing_arrival_is_retried_then_answered_and_escalated(world, monkeypatch):

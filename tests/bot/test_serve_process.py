@@ -31,18 +31,18 @@ def test_it_starts_says_where_and_finishes_acknowledged_work_on_sigterm(process,
     assert process.stop(signal.SIGTERM) in (0, -signal.SIGTERM)
     log = process.log.read_text()
     assert "Application shutdown complete" in log and "service stopped" in log
-    assert process.query("SELECT count(*) FROM inbound WHERE processed_at IS NULL") == [(0,)]
+    assert process.wait_processed(timeout=0)
 
 
 def test_kill_9_after_the_ack_then_restart_processes_exactly_once(process, twilio):
     assert process.sms(STRANGER, "hallo", "SM-crash").status_code == 200
     process.stop(signal.SIGKILL)
     process.start()
-    process.wait_until("SELECT count(*) FROM inbound WHERE processed_at IS NULL", [(0,)])
+    assert process.wait_processed()
     assert process.wait_until("SELECT count(*) FROM outbox", [(1,)]) == [(1,)]
     (answer,) = twilio.wait_for(1)
     assert answer["Body"].startswith("Voorzorg: wij kennen dit nummer nog niet.")
     pending = "SELECT count(*) FROM outbox WHERE status = 'pending'"
     assert process.wait_until(pending, [(0,)]) == [(0,)]  # results are recorded per batch
-    assert process.query("SELECT count(*) FROM inbound") == [(1,)]
+    assert len(process.stored()) == 1
     assert len(twilio.messages) == 1

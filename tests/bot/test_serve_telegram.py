@@ -55,7 +55,7 @@ def test_the_webhook_is_registered_with_its_secret_on_start(service, telegram):
 def test_a_wrong_secret_is_refused(service):
     assert service.telegram(message("hallo"), secret="wrong").status_code == 403
     assert service.telegram(message("hallo"), secret="").status_code == 403
-    assert service.query("SELECT count(*) FROM inbound") == [(0,)]
+    assert service.stored() == []
 
 
 def test_start_with_the_code_binds_the_chat_and_shows_buttons(bound, telegram):
@@ -110,7 +110,7 @@ def test_an_edited_message_is_not_taken_as_a_new_answer(bound, telegram):
 def test_a_wrong_code_is_neutral_and_repeated_tries_lock_out(service, telegram):
     for _ in range(6):
         service.telegram(message("/start ZZZZZZ", chat=777))
-    service.wait_until("SELECT count(*) FROM inbound WHERE processed_at IS NULL", [(0,)])
+    assert service.wait_processed()
     texts = [m["text"] for m in telegram.wait_for(5, method="sendMessage")]
     assert texts[0].startswith("Voorzorg: deze code kennen wij niet.")
     assert texts[4].startswith("Voorzorg: te veel pogingen.")

@@ -25,7 +25,7 @@ async def test_given_channels_replace_the_configured_ones_by_name(tmp_path):
         assert service.channels["whatsapp"] is not sms  # the others are still built
         async with service.rt.db.transaction() as tx:
             await queue_message(tx, service.rt.vault, None, "sms", "+31622334455", "Hoi", (), NOW)
-        await service.sender.send_due()
+        await service.background.sender.send_due()
         assert sms.texts("+31622334455") == ["Hoi"]  # the sender sends through it
     finally:
         await service.stop()

@@ -62,14 +62,14 @@ def code(app, reference: str) -> str:
 
 
 def processed(app) -> None:
-    app.wait_until("SELECT count(*) FROM inbound WHERE processed_at IS NULL", [(0,)])
+    assert app.wait_processed()
 
 
 @pytest.mark.parametrize("chat_type", ["group", "supergroup", "channel"])
 def test_a_start_code_in_a_group_binds_nothing_and_sends_nothing(app, telegram, chat_type):
     response = app.telegram(update(-100123, chat_type, text=f"/start {code(app, 'ZM-2')}"))
     assert response.status_code == 200
-    assert app.query("SELECT count(*) FROM inbound") == [(0,)]
+    assert app.stored() == []
     assert app.query("SELECT count(*) FROM channel_identities") == [(0,)]
     assert telegram.sent() == []
 

@@ -44,7 +44,7 @@ def inbound(**overrides: str) -> dict[str, str]:
 
 
 def stored(app) -> int:
-    return app.query("SELECT count(*) FROM inbound")[0][0]
+    return len(app.stored())
 
 
 def test_a_signature_over_a_url_with_a_query_string_is_accepted(app):

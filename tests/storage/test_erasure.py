@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import sqlite3
 
@@ -10,8 +9,7 @@ import pytest
 
 from bot.clock import FakeClock
 from bot.outreach import retention
-from bot.outreach.inbound import Arrival, InboundWriter
-from bot.outreach.processing import Processor
+from bot.outreach.inbound import Arrival
 from storage import casework
 from storage.cases import get_case
 from storage.export import case_export
@@ -32,14 +30,8 @@ async def world(tmp_path):
 
 async def telegram(world: World, text: str, now: dt.datetime, n: list[int] = [0]) -> None:  # noqa: B006
     n[0] += 1
-    stored = asyncio.Event()
-    writer = InboundWriter(world.rt.db, world.rt.vault, stored)
-    task = asyncio.create_task(writer.run())
-    utc = now.astimezone(dt.UTC)
-    await writer.store(Arrival("telegram", str(9000 + n[0]), CHAT, "text", text), utc.isoformat())
-    await writer.close()
-    await task
-    await Processor(world.rt, FakeClock(utc), stored).process_pending()
+    arrival = Arrival("telegram", str(9000 + n[0]), CHAT, "text", text)
+    await world.deliver(arrival, clock=FakeClock(now.astimezone(dt.UTC)))
 
 
 def sealed_columns(conn: sqlite3.Connection) -> list[tuple[str, str]]:

@@ -1,0 +1,79 @@
+"""The inbox: a webhook's arrival waits there until the worker takes it into the database,
+in the transaction of its turn. Taken twice (a crash between the turn and forgetting it),
+redelivered later, or left unprocessed by an older Voorzorg: processed exactly once."""
+
+import datetime as dt
+
+import pytest
+
+from bot.channels.base import Arrival
+from bot.clock import FakeClock
+from storage import inbox
+from tests.world import World, at, opened
+
+SAM = "+31622334455"
+
+
+@pytest.fixture
+async def world(tmp_path):
+    async with opened(tmp_path) as w:
+        await w.cohort("ZM-1,Sam,06 22334455,Venlo,2027-01-14,,nl\n", at(2026, 12, 1, 9))
+        yield w
+
+
+def ja(key: str = "SM" + "b" * 32) -> Arrival:
+    return Arrival("sms", key, SAM, "text", "ja")
+
+
+async def replies(world: World) -> int:
+    return len(await world.messages("ZM-1"))
+
+
+async def test_an_arrival_taken_in_before_a_crash_is_not_processed_again(world):
+    clock = FakeClock(at(2026, 12, 1, 10))
+    await world.store(ja(), now=clock.now())
+    assert await (await world.processor(clock)).process_pending() == 1
+    answered = await replies(world)
+    assert answered > 0
+    # The worker died before forgetting it: the arrival is still in the inbox.
+    assert await inbox.waiting(world.rt.inbox) == 1
+
+    restarted = await world.processor(clock)
+    assert await restarted.process_pending() == 1  # read, recognised, skipped
+    assert await replies(world) == answered
+    await restarted.forget()
+    assert await inbox.waiting(world.rt.inbox) == 0
+    rows = await world.rt.db.fetchall("SELECT provider_key FROM inbound")
+    assert [tuple(row) for row in rows] == [(ja().provider_key,)]
+
+
+async def test_a_redelivery_after_the_arrival_left_the_inbox_is_ignored(world):
+    clock = FakeClock(at(2026, 12, 1, 10))
+    await world.deliver(ja(), clock=clock)
+    answered = await replies(world)
+    assert await inbox.waiting(world.rt.inbox) == 0
+
+    clock.advance(seconds=60)
+    await world.deliver(ja(), clock=clock)  # Twilio tries again: same MessageSid
+    assert await replies(world) == answered
+    assert await inbox.waiting(world.rt.inbox) == 0
+
+
+async def test_a_row_an_older_voorzorg_left_unprocessed_is_processed_after_the_upgrade(world):
+    """Before the inbox, webhooks wrote to `inbound` directly; such a row is not lost."""
+    clock = FakeClock(at(2026, 12, 1, 10))
+    await world.store(ja(), now=clock.now())
+    arrival = (await inbox.after(world.rt.inbox, 0, 1))[0]
+    async with world.rt.db.transaction() as tx:
+        await tx.execute(
+            """INSERT INTO inbound (channel, provider_key, sender, sender_hash, body,
+                   received_at) VALUES (?, ?, ?, ?, ?, ?)""",
+            tuple(arrival)[1:],
+        )
+    async with world.rt.inbox.transaction() as tx:
+        await inbox.forget(tx, arrival["id"])
+
+    assert await (await world.processor(clock)).process_pending() == 1
+    [(processed_at,)] = await world.rt.db.fetchall("SELECT processed_at FROM inbound")
+    assert dt.datetime.fromisoformat(processed_at) == clock.now()
+    assert await replies(world) > 0
