@@ -35,11 +35,15 @@ def at(*args: int) -> dt.datetime:
 
 
 @asynccontextmanager
-async def opened(tmp: Path, organisations: str | None = None, **env: str) -> AsyncIterator[World]:
+async def opened(
+    tmp: Path, organisations: str | None = None, *, inline: bool = False, **env: str
+) -> AsyncIterator[World]:
     """A World on a new database in `tmp`, its organisations loaded (the examples unless
-    `organisations` is YAML text); `env` adds settings to a test key."""
+    `organisations` is YAML text); `env` adds settings to a test key; `inline` runs SQLite
+    on the loop's thread, as the worker process does."""
     environ = {"VOORZORG_SECRET_KEY": "w" * 40, **env}
-    async with open_runtime(load_settings(db=str(tmp / "v.db"), environ=environ)) as rt:
+    settings = load_settings(db=str(tmp / "v.db"), environ=environ)
+    async with open_runtime(settings, inline=inline) as rt:
         world = World(rt)
         await world.load_organisations(organisations)
         yield world

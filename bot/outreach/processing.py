@@ -75,6 +75,11 @@ class Processor:
         self._taken = 0  # the last inbox id taken in (it stays there until forgotten)
         self._forgotten = 0
 
+    @property
+    def taken(self) -> int:
+        """The last inbox id taken into the database by this processor."""
+        return self._taken
+
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:
@@ -83,6 +88,7 @@ class Processor:
                 log.exception("processing inbound failed; retrying")
                 done = 0
             if done:
+                await asyncio.sleep(0)  # inline SQLite never yields: let the sender run
                 continue
             await self.forget()
             await idle(self.stored, stop, seconds=1.0)

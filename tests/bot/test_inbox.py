@@ -2,12 +2,14 @@
 in the transaction of its turn. Taken twice (a crash between the turn and forgetting it),
 redelivered later, or left unprocessed by an older Voorzorg: processed exactly once."""
 
+import asyncio
 import datetime as dt
 
 import pytest
 
 from bot.channels.base import Arrival
 from bot.clock import FakeClock
+from bot.outreach.processing import BATCH
 from storage import inbox
 from tests.world import World, at, opened
 
@@ -77,3 +79,32 @@ async def test_a_row_an_older_voorzorg_left_unprocessed_is_processed_after_the_u
     [(processed_at,)] = await world.rt.db.fetchall("SELECT processed_at FROM inbound")
     assert dt.datetime.fromisoformat(processed_at) == clock.now()
     assert await replies(world) > 0
+
+
+async def test_other_loops_run_between_batches_while_a_backlog_is_processed(tmp_path):
+    """The worker runs SQLite inline, so a statement never yields to the event loop: the
+    processor must, between batches, or the sender and scheduler wait for the backlog."""
+    async with opened(tmp_path, inline=True) as world:
+        people = range(3 * BATCH)
+        rows = "".join(f"ZM-{n},P,06 2233{n:04d},Venlo,2027-01-14,,nl\n" for n in people)
+        await world.cohort(rows, at(2026, 12, 1, 9))
+        clock = FakeClock(at(2026, 12, 1, 10))
+        arrivals = [Arrival("sms", f"SM{n:032d}", f"+3162233{n:04d}", "text", "ja") for n in people]
+        await world.store(*arrivals, now=clock.now())
+        processor = await world.processor(clock)
+        stop = asyncio.Event()
+        seen: list[int] = []
+
+        async def another_loop() -> None:
+            while not stop.is_set():
+                seen.append(processor.taken)
+                await asyncio.sleep(0)
+
+        drained = asyncio.Event()
+        processor.after = lambda: processor.taken == len(arrivals) and drained.set()
+        other = asyncio.create_task(another_loop())
+        running = asyncio.create_task(processor.run(stop))
+        await drained.wait()
+        stop.set()
+        await asyncio.gather(running, other)
+    assert any(0 < taken < len(arrivals) for taken in seen)
