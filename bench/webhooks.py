@@ -265,7 +265,7 @@ def sample(service: Voorzorg, args: argparse.Namespace) -> subprocess.Popen:
     line per stack with its count, for flamegraph.pl or speedscope."""
     argv = ["py-spy", "record", "--pid", str(service.process.pid), "--rate", "200"]
     argv += ["--duration", str(args.duration), "--format", "raw", "--output", args.py_spy]
-    argv += ["--nonblocking", "--threads"]
+    argv += ["--nonblocking", "--threads", "--subprocesses"]
     return subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
