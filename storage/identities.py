@@ -6,6 +6,7 @@ import datetime as dt
 
 import aiosqlite
 
+from storage.cases import Case, case_from_row
 from storage.crypto import Vault
 from storage.db import fetchone
 
@@ -39,15 +40,22 @@ async def bind(
     )
 
 
-async def case_bound_to(tx: aiosqlite.Connection, channel: str, address_hash: str) -> int | None:
-    """The case this address was last bound to, if the binding is alive."""
+async def case_of_sender(
+    tx: aiosqlite.Connection, vault: Vault, channel: str, address_hash: str, phone: str | None
+) -> Case | None:
+    """The case a sender's messages belong to, in one statement: the case this address is
+    bound to (a live binding), else with `phone` the case with that number (the latest
+    report date first)."""
     row = await fetchone(
         tx,
-        """SELECT case_id FROM channel_identities WHERE channel = ? AND address_hash = ?
-           AND dead = 0 ORDER BY id DESC LIMIT 1""",
-        (channel, address_hash),
+        """SELECT * FROM cases WHERE id = coalesce(
+               (SELECT case_id FROM channel_identities WHERE channel = ? AND address_hash = ?
+                AND dead = 0 ORDER BY id DESC LIMIT 1),
+               (SELECT id FROM cases WHERE ? IS NOT NULL AND phone_hash = ?
+                ORDER BY report_date DESC, id DESC LIMIT 1))""",
+        (channel, address_hash, phone, vault.lookup_hash(phone) if phone else None),
     )
-    return row[0] if row else None
+    return case_from_row(row, vault) if row else None
 
 
 async def latest(tx: aiosqlite.Connection, vault: Vault, case_id: int) -> tuple[str, str] | None:

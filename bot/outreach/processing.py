@@ -17,7 +17,7 @@ from bot.outreach.inbound import parse_payload
 from bot.runtime import Runtime
 from conversations.matching import match_keyword
 from locales import N_, both, gettext
-from storage import cases, contacts, identities, inbound, inbox, routes
+from storage import contacts, identities, inbound, inbox, routes
 from storage.cases import INVITE_ALPHABET, INVITE_LENGTH, Case, get_case
 from storage.db import savepoint
 from storage.organisations import get_organisation
@@ -187,11 +187,8 @@ class Processor:
     async def _identify(self, tx, channel: str, sender: str, sender_hash: str) -> Case | None:
         """The case this sender's messages belong to, read inside the batch's transaction
         (so a takeover or opt-out by an earlier message of the batch counts)."""
-        case_id = await identities.case_bound_to(tx, channel, sender_hash)
         phone = _phone_of(self.rt.settings, channel, sender)
-        if case_id is None and phone:
-            case_id = await cases.by_phone(tx, self.rt.vault, phone)
-        return await get_case(tx, self.rt.vault, case_id=case_id) if case_id else None
+        return await identities.case_of_sender(tx, self.rt.vault, channel, sender_hash, phone)
 
     async def _respond(self, tx, case, channel, sender, sender_hash, payload, now) -> list[int]:
         kind, text = payload.get("kind"), str(payload.get("text") or "")
