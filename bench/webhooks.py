@@ -391,8 +391,10 @@ def main() -> int:
     parser.add_argument(
         "--sms-per-second",
         type=float,
-        default=100_000,
-        help="the sender's pace (VOORZORG_SMS_PER_SECOND); replies go to the fake Twilio",
+        default=10.0,
+        help="the sender's pace (VOORZORG_SMS_PER_SECOND, the product's default 10); replies "
+        "go to the fake Twilio. The sender's own speed is bench/scheduler.py's figure; a high "
+        "pace here makes the worker send while it processes",
     )
     parser.add_argument(
         "--serve-env",
