@@ -68,7 +68,7 @@ async def timed_tick(rt, now: dt.datetime) -> tuple[float, float, dict]:
 async def main(cases: int, sending: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         settings = load_settings(db=f"{tmp}/v.db", environ={"VOORZORG_SECRET_KEY": "x" * 40})
-        async with open_runtime(settings) as rt:
+        async with open_runtime(settings, inline=True) as rt:
             await load_organisations(rt)
             started = time.perf_counter()
             await import_cohort(rt, rows(0, sending), MONDAY.astimezone(dt.UTC))
