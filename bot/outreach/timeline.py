@@ -23,6 +23,7 @@ from bot.outreach.scheduler import (
     Result,
     cancel,
     dropped,
+    once,
     schedule,
     sent,
 )
@@ -54,11 +55,16 @@ class Timeline:
 async def rules_of(
     tx: aiosqlite.Connection, rt: Runtime, organisation_id: str
 ) -> tuple[Timeline, Calendar]:
-    """An organisation's timeline settings and working days, from one read of its row."""
-    org = await get_organisation(tx, organisation_id)
-    if org is None:
-        return Timeline(), rt.calendar
-    return Timeline.from_json(org["timeline"]), rt.with_closing_days(closing_days_of(org))
+    """An organisation's timeline settings and working days, from one read of its row
+    (one per tick or import: see `scheduler.once`)."""
+
+    async def read() -> tuple[Timeline, Calendar]:
+        org = await get_organisation(tx, organisation_id)
+        if org is None:
+            return Timeline(), rt.calendar
+        return Timeline.from_json(org["timeline"]), rt.with_closing_days(closing_days_of(org))
+
+    return await once(("rules", organisation_id), read)
 
 
 def report_start(rt: Runtime, case: Case) -> dt.datetime:
@@ -76,7 +82,7 @@ async def plan_case(tx: aiosqlite.Connection, rt: Runtime, case: Case, now: dt.d
     """On import (and when a report date changes): first contact if none yet, and the purge."""
     timeline, calendar = await rules_of(tx, rt, case.organisation_id)
     await cancel(tx, case.id, ("purge",), now, "replanned")
-    purge_at = report_start(rt, case) + dt.timedelta(days=timeline.retention_days, hours=3)
+    purge_at = _purge_at(rt, case.report_date, timeline)
     await schedule(tx, case.id, "purge", purge_at)
     started = await conversations.started(tx, case.id)
     if not started and not await events.pending(tx, case.id, "outreach"):
@@ -85,6 +91,36 @@ async def plan_case(tx: aiosqlite.Connection, rt: Runtime, case: Case, now: dt.d
     for row in await events.pending(tx, case.id, "escalate"):
         if dt.datetime.fromisoformat(row["due_at"]) > latest:
             await events.move(tx, row["id"], max(latest, now))
+
+
+def _purge_at(rt: Runtime, report_date: dt.date, timeline: Timeline) -> dt.datetime:
+    start = dt.datetime.combine(report_date, dt.time(0), tzinfo=rt.calendar.tz)
+    return start + dt.timedelta(days=timeline.retention_days, hours=3)
+
+
+async def plan_new_cases(
+    tx: aiosqlite.Connection,
+    rt: Runtime,
+    new: list[tuple[int, str, dt.date]],
+    now: dt.datetime,
+) -> None:
+    """`plan_case` for cases just created, (id, organisation, report date) each: nothing
+    to cancel or move yet, so only the purge and the first contact, written in one
+    statement; each organisation's rules and sending window are worked out once."""
+    windows: dict[str, tuple[Timeline, dt.datetime]] = {}
+    purges: dict[tuple[str, dt.date], dt.datetime] = {}
+    planned: list[tuple[int, str, dt.datetime, dict]] = []
+    for case_id, organisation_id, report_date in new:
+        if organisation_id not in windows:
+            timeline, calendar = await rules_of(tx, rt, organisation_id)
+            windows[organisation_id] = timeline, _window(rt, calendar, now)
+        timeline, first_contact = windows[organisation_id]
+        key = (organisation_id, report_date)
+        if key not in purges:
+            purges[key] = _purge_at(rt, report_date, timeline)
+        planned.append((case_id, "purge", purges[key], {}))
+        planned.append((case_id, "outreach", first_contact, {}))
+    await events.schedule_many(tx, planned)
 
 
 def _latest_escalation(calendar: Calendar, case: Case, timeline: Timeline) -> dt.datetime:
@@ -108,7 +144,8 @@ async def _to_person_check(
         return dropped("a contact person has taken over")
     if now >= report_start(rt, case):
         return dropped("report date reached")
-    window = _window(rt, await rt.calendar_of(tx, case.organisation_id), now)
+    _, calendar = await rules_of(tx, rt, case.organisation_id)
+    window = _window(rt, calendar, now)
     if window != now:
         return Postpone(window)
     return None
