@@ -159,22 +159,47 @@ async def on_outreach(tx, rt: Runtime, event: Event, now: dt.datetime) -> Done |
     if await conversations.started(tx, case.id):
         return dropped("conversation already started")  # they wrote first: no chasing
     timeline, calendar = await rules_of(tx, rt, case.organisation_id)
+    after, reminders = await _chasing(tx, rt, case.organisation_id, now)
     latest = _latest_escalation(calendar, case, timeline)
-    after = calendar.add_working_days(now, timeline.escalate_after_days)
     reason = "report_soon" if latest < after else "no_response"
-    escalate_at = min(after, latest)
-    await schedule(
-        tx, case.id, "escalate", max(escalate_at, now), reason=reason, since=now.isoformat()
-    )
+    since = now.isoformat()
+    escalate_at = max(min(after, latest), now)
+    escalation = (case.id, "escalate", escalate_at, {"reason": reason, "since": since})
     target = await turns.route(tx, rt, case)
     if target is None:
+        await events.schedule_many(tx, [escalation])
         return Done(Result.WAITING, "no channel until the letter's invite code is used")
-    for n, days in enumerate(timeline.reminder_days, 1):
-        due = _window(rt, calendar, calendar.add_working_days(now, days))
-        if due < report_start(rt, case):
-            await schedule(tx, case.id, "reminder", due, n=n, since=now.isoformat())
+    await events.schedule_many(
+        tx,
+        [
+            escalation,
+            *[
+                (case.id, "reminder", due, {"n": n, "since": since})
+                for n, due in reminders
+                if due < report_start(rt, case)
+            ],
+        ],
+    )
     await turns.start(tx, rt, case, target, now, purpose="first_contact")
     return sent(f"first message by {target[0]}")
+
+
+async def _chasing(
+    tx: aiosqlite.Connection, rt: Runtime, organisation_id: str, now: dt.datetime
+) -> tuple[dt.datetime, list[tuple[int, dt.datetime]]]:
+    """After a first contact at `now`: when no answer escalates, and when each reminder
+    goes (n, due); the same for every case of the organisation, so worked out once a tick."""
+
+    async def work_out() -> tuple[dt.datetime, list[tuple[int, dt.datetime]]]:
+        timeline, calendar = await rules_of(tx, rt, organisation_id)
+        after = calendar.add_working_days(now, timeline.escalate_after_days)
+        reminders = [
+            (n, _window(rt, calendar, calendar.add_working_days(now, days)))
+            for n, days in enumerate(timeline.reminder_days, 1)
+        ]
+        return after, reminders
+
+    return await once(("chasing", organisation_id, now), work_out)
 
 
 async def on_reminder(tx, rt: Runtime, event: Event, now: dt.datetime) -> Done | Postpone:
