@@ -115,6 +115,7 @@ class Sender:
         self.stopping = asyncio.Event()
         self.claimer = _claimer()
         self._next_slot: dict[str, float] = {}
+        self.in_flight = in_flight
         self._calls = asyncio.Semaphore(in_flight)  # provider calls under way
         self._refused: set[tuple[int, str]] = set()  # (case, channel) opted out at the carrier
         self._to_record: list[tuple[Attempt, asyncio.Future]] = []
@@ -175,10 +176,14 @@ class Sender:
         self, waiting: list[sqlite3.Row], busy: set[tuple]
     ) -> tuple[list[sqlite3.Row], list[sqlite3.Row]]:
         """The messages to claim now, and those that wait: per channel what its pace
-        sends in `CLAIM_AHEAD` (at least one), and one message per recipient, none for a
-        recipient with one under way, so that a person's messages go in order, each after
-        what the one before came to (a failure that sends the rest another way, a
-        template the rest waits for)."""
+        sends in `CLAIM_AHEAD` (at least one), no more than `in_flight` in all, and one
+        message per recipient, none for a recipient with one under way, so that a
+        person's messages go in order, each after what the one before came to (a failure
+        that sends the rest another way, a template the rest waits for).
+
+        So a claimed message's call starts within a step of its channel's pace and one
+        provider call (the group before it still under way): long before `CHECK_AFTER`,
+        when another sender would take it for one in doubt."""
         room: dict[str, int] = {}
         group, later, seen = [], [], set(busy)
         for row in waiting:
@@ -187,7 +192,8 @@ class Sender:
                 pace = channel.messages_per_second if channel else len(waiting)
                 room[row["channel"]] = max(1, int(pace * CLAIM_AHEAD))
             recipient = _recipient(row)
-            if recipient in seen or not room[row["channel"]]:
+            full = len(group) >= self.in_flight
+            if full or recipient in seen or not room[row["channel"]]:
                 later.append(row)
             else:
                 room[row["channel"]] -= 1

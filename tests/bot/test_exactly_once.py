@@ -113,15 +113,19 @@ async def test_every_message_is_claimed_before_its_provider_call_while_several_g
     people = [f"+3162233{n:04d}" for n in range(12)]
     await queue(rt, *[(p, f"bericht {n}") for n, p in enumerate(people)])
     at_call: list[str] = []
-    under_way, most = 0, 0
+    under_way, most, claimed_ahead = 0, 0, 0  # claimed_ahead: most 'sending' at once
 
     class Counting(Exploding):
         async def send(self, address, text, choices, outbox_id):
-            nonlocal under_way, most
+            nonlocal under_way, most, claimed_ahead
             [(status,)] = await rt.db.fetchall(
                 "SELECT status FROM outbox WHERE id = ?", (outbox_id,)
             )
             at_call.append(status)
+            [(claimed,)] = await rt.db.fetchall(
+                "SELECT count(*) FROM outbox WHERE status = 'sending'"
+            )
+            claimed_ahead = max(claimed_ahead, claimed)
             under_way += 1
             most = max(most, under_way)
             try:
@@ -134,6 +138,7 @@ async def test_every_message_is_claimed_before_its_provider_call_while_several_g
     assert await sender.send_due() == 12
     assert at_call == ["sending"] * 12  # each committed as claimed before its call
     assert most == 4  # several at once, never more than allowed
+    assert claimed_ahead <= 2 * 4  # those under way and the next group: not all 12 at once
     assert sorted(m["Body"] for m in twilio.messages) == sorted(f"bericht {n}" for n in range(12))
     assert [r[0] for r in await rows(rt)] == ["queued"] * 12
 
