@@ -57,7 +57,7 @@ class Case:
 
 
 def new_invite_codes(count: int) -> list[str]:
-    """`count` random invite codes (from one read of the system's random source)."""
+    """`count` random invite codes, drawn from the system's random source in bulk."""
     size = len(INVITE_ALPHABET)
     usable = 256 - 256 % size  # a byte at or above this would favour the first letters
     needed = count * INVITE_LENGTH

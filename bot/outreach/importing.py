@@ -118,7 +118,7 @@ def checked_phone(raw: str) -> tuple[str, str | None]:
     return e164, NOT_TEXTABLE.get(kind)
 
 
-PROGRESS_EVERY = 2000  # rows between two reports to `progress`
+PROGRESS_EVERY = 2000  # lines between two reports to `progress`
 
 
 def parse_cases(
@@ -159,7 +159,7 @@ def parse_cases(
                 out.items.append((line, _case_row(row, served, languages, today)))
             except ValueError as exc:
                 out.errors.append(f"line {line}: {exc}")
-            if progress is not None and len(out.items) % PROGRESS_EVERY == 0:
+            if progress is not None and line % PROGRESS_EVERY == 0:
                 progress("checking", line, lines)
     except csv.Error as exc:
         out.errors.append(f"line {reader.line_num}: {exc}")
