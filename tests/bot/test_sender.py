@@ -3,6 +3,7 @@
 import asyncio
 import datetime as dt
 import itertools
+import logging
 import time
 
 import pytest
@@ -133,6 +134,14 @@ async def test_each_channel_keeps_its_pace_while_several_messages_go_at_once(sen
         gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
         assert min(gaps) >= 1 / pace - 0.005  # never faster than its pace
         assert times[-1] - times[0] < (len(times) - 1) / pace + 0.2  # yet about at it
+
+
+async def test_a_send_leaves_the_sdks_request_lines_out_of_the_log(sending, twilio, caplog):
+    _rt, _clock, sender = sending
+    with caplog.at_level(logging.INFO):
+        assert await sender.send_due() == 1
+    assert len(twilio.messages) == 1
+    assert [r.getMessage() for r in caplog.records if "twilio" in r.name] == []
 
 
 async def test_a_status_that_comes_before_the_send_is_recorded_is_not_lost(sending):
