@@ -133,7 +133,7 @@ def parse_cases(
     `progress` is told ("checking", line, lines in the file) as the rows are read.
     """
     text = decode(data, "the CSV file")
-    lines = text.count("\n") + 1
+    lines = text.count("\n") + (not text.endswith("\n"))
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = [h.strip().lower() for h in next(reader)]
@@ -163,6 +163,8 @@ def parse_cases(
                 progress("checking", line, lines)
     except csv.Error as exc:
         out.errors.append(f"line {reader.line_num}: {exc}")
+    if progress is not None:
+        progress("checking", lines, lines)
     if not out.items and not out.errors:
         raise FileError("the CSV file has a header but no rows")
     return out

@@ -75,7 +75,8 @@ def test_import_on_a_terminal_shows_the_bar_and_prints_the_same_summary(tmp_path
     finally:
         os.close(parent)
     assert out.getvalue() == "50 cases: 50 created, 0 updated, 0 unchanged\n"
-    assert b"saving cases [##############################] 100% 50/50" in shown
+    assert b"checking cases [##############################] 100% 51/51" in shown  # lines
+    assert b"saving cases [##############################] 100% 50/50" in shown  # cases
     assert shown.endswith(b"\r\x1b[K")  # erased: what comes next starts on a clean line
 
 
