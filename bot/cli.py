@@ -14,7 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from bot import script_commands
+from bot import progress, script_commands
 from bot.channels.setup import open_channels
 from bot.clock import FakeClock, SystemClock
 from bot.commands import add_commands, read_password, with_runtime
@@ -84,7 +84,14 @@ async def cmd_import(args: argparse.Namespace) -> int:
     now = _now(args.now)
 
     async def body(rt: Runtime) -> int:
-        result = await import_cohort(rt, data, now, skip_invalid=args.skip_invalid)
+        bar = progress.on_terminal(sys.stderr, "cases")  # none in cron's or CI's output
+        try:
+            result = await import_cohort(
+                rt, data, now, skip_invalid=args.skip_invalid, progress=bar
+            )
+        finally:
+            if bar is not None:
+                bar.close()
         for error in result.skipped:
             print(f"skipped {error}", file=sys.stderr)
         for warning in result.warnings:

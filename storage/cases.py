@@ -10,14 +10,15 @@ from dataclasses import dataclass
 import aiosqlite
 
 from storage.crypto import Vault
-from storage.db import Database, fetchone
+from storage.db import Database, fetchall, fetchone
 
 # No 0/O, 1/I/L: a code read aloud or from paper is never ambiguous.
 INVITE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 INVITE_LENGTH = 6
+IN_LIST = 500  # values per `IN (...)` list in one statement
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CaseInput:
     """One validated row of an import file."""
 
@@ -55,8 +56,16 @@ class Case:
         return self.phone is not None and self.phone_type is None
 
 
-def new_invite_code() -> str:
-    return "".join(secrets.choice(INVITE_ALPHABET) for _ in range(INVITE_LENGTH))
+def new_invite_codes(count: int) -> list[str]:
+    """`count` random invite codes, drawn from the system's random source in bulk."""
+    size = len(INVITE_ALPHABET)
+    usable = 256 - 256 % size  # a byte at or above this would favour the first letters
+    needed = count * INVITE_LENGTH
+    letters: list[str] = []
+    while len(letters) < needed:
+        raw = secrets.token_bytes(needed - len(letters) + 16)
+        letters += [INVITE_ALPHABET[b % size] for b in raw if b < usable]
+    return ["".join(letters[i : i + INVITE_LENGTH]) for i in range(0, needed, INVITE_LENGTH)]
 
 
 def case_from_row(row: sqlite3.Row, vault: Vault) -> Case:
@@ -105,9 +114,34 @@ async def save_case(
     """Insert a new case or update a known reference; says created, updated or unchanged."""
     row = await fetchone(tx, "SELECT * FROM cases WHERE reference = ?", (data.reference,))
     if row is None:
-        await _insert(tx, vault, data, organisation_id, now)
+        await insert_cases(tx, vault, [(data, organisation_id)], now)
         return "created"
-    old = case_from_row(row, vault)
+    changed = await update_case(tx, vault, case_from_row(row, vault), data, organisation_id, now)
+    return "updated" if changed else "unchanged"
+
+
+async def by_references(
+    tx: aiosqlite.Connection, vault: Vault, references: list[str]
+) -> dict[str, Case]:
+    """The known cases among these references, by reference (one read per 500)."""
+    found: dict[str, Case] = {}
+    for start in range(0, len(references), IN_LIST):
+        chunk = references[start : start + IN_LIST]
+        marks = ",".join("?" * len(chunk))
+        for row in await fetchall(tx, f"SELECT * FROM cases WHERE reference IN ({marks})", chunk):
+            found[row["reference"]] = case_from_row(row, vault)
+    return found
+
+
+async def update_case(
+    tx: aiosqlite.Connection,
+    vault: Vault,
+    old: Case,
+    data: CaseInput,
+    organisation_id: str,
+    now: str,
+) -> bool:
+    """Write an import row over a known case; False when it holds nothing new."""
     same = (
         old.first_name,
         old.phone,
@@ -128,7 +162,7 @@ async def save_case(
         data.phone_type,
     )
     if same:
-        return "unchanged"
+        return False
     await tx.execute(
         """UPDATE cases SET first_name = ?, phone = ?, phone_hash = ?, prison = ?,
                municipality = ?, report_date = ?, language = ?, organisation_id = ?,
@@ -144,7 +178,7 @@ async def save_case(
             old.id,
         ),
     )
-    return "updated"
+    return True
 
 
 def _sealed(vault: Vault, data: CaseInput) -> tuple:
@@ -156,34 +190,61 @@ def _sealed(vault: Vault, data: CaseInput) -> tuple:
     )
 
 
-async def _insert(
-    tx: aiosqlite.Connection, vault: Vault, data: CaseInput, organisation_id: str, now: str
-) -> None:
-    for _ in range(20):
-        try:
-            await tx.execute(
-                """INSERT INTO cases (reference, first_name, phone, phone_hash, prison,
-                       municipality, report_date, language, organisation_id, invite_code,
-                       phone_type, created_at, updated_at)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                (
-                    data.reference,
-                    *_sealed(vault, data),
-                    data.municipality,
-                    data.report_date.isoformat(),
-                    data.language,
-                    organisation_id,
-                    new_invite_code(),
-                    data.phone_type,
-                    now,
-                    now,
-                ),
+async def insert_cases(
+    tx: aiosqlite.Connection, vault: Vault, rows: list[tuple[CaseInput, str]], now: str
+) -> list[int]:
+    """New cases (references not yet known), each with a free invite code, in one
+    statement; returns their ids in the order given."""
+    codes = await _free_invite_codes(tx, len(rows))
+    await tx.executemany(
+        """INSERT INTO cases (reference, first_name, phone, phone_hash, prison,
+               municipality, report_date, language, organisation_id, invite_code,
+               phone_type, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        [
+            (
+                data.reference,
+                *_sealed(vault, data),
+                data.municipality,
+                data.report_date.isoformat(),
+                data.language,
+                organisation_id,
+                code,
+                data.phone_type,
+                now,
+                now,
             )
-            return
-        except sqlite3.IntegrityError as exc:
-            if "invite_code" not in str(exc):
-                raise
-    raise RuntimeError("could not find a free invite code")
+            for (data, organisation_id), code in zip(rows, codes, strict=True)
+        ],
+    )
+    ids: dict[str, int] = {}
+    references = [data.reference for data, _ in rows]
+    for start in range(0, len(references), IN_LIST):
+        chunk = references[start : start + IN_LIST]
+        marks = ",".join("?" * len(chunk))
+        sql = f"SELECT id, reference FROM cases WHERE reference IN ({marks})"
+        ids.update((r["reference"], r["id"]) for r in await fetchall(tx, sql, chunk))
+    return [ids[reference] for reference in references]
+
+
+async def _free_invite_codes(tx: aiosqlite.Connection, count: int) -> list[str]:
+    """`count` distinct invite codes that no case has (inside the writing transaction, so
+    no other writer can take one meanwhile)."""
+    codes: list[str] = []
+    for _ in range(20):
+        wanted = count - len(codes)
+        if not wanted:
+            return codes
+        have = set(codes)
+        fresh = [c for c in dict.fromkeys(new_invite_codes(wanted)) if c not in have]
+        taken: set[str] = set()
+        for start in range(0, len(fresh), IN_LIST):
+            chunk = fresh[start : start + IN_LIST]
+            marks = ",".join("?" * len(chunk))
+            sql = f"SELECT invite_code FROM cases WHERE invite_code IN ({marks})"
+            taken.update(r[0] for r in await fetchall(tx, sql, chunk))
+        codes += [c for c in fresh if c not in taken]
+    raise RuntimeError("could not find free invite codes")
 
 
 async def audit(

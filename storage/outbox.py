@@ -85,22 +85,28 @@ async def due(db: Database, now: dt.datetime, limit: int) -> list[sqlite3.Row]:
 
 
 async def claim(
-    db: Database, outbox_id: int, claimer: str, now: dt.datetime, check_at: dt.datetime
-) -> sqlite3.Row | None:
-    """Mark a pending message as being sent, committed before the provider is called.
+    db: Database, outbox_ids: list[int], claimer: str, now: dt.datetime, check_at: dt.datetime
+) -> list[sqlite3.Row]:
+    """Mark pending messages as being sent, in one commit before the provider is called.
 
-    Returns the message as claimed, or None when another sender (serve, tick) took it.
-    Should this process die before recording what the provider said, the message stays
-    'sending': `check_at` is when another sender may ask the provider about it.
+    Returns the messages as claimed, by id; one that another sender (serve, tick) took
+    is not among them. Should this process die before recording what the provider said,
+    a message stays 'sending': `check_at` is when another sender may ask the provider
+    about it.
     """
+    if not outbox_ids:
+        return []
+    marks = ",".join("?" * len(outbox_ids))
+    stamp = now.isoformat()
     async with db.transaction() as tx:
-        return await fetchone(
+        rows = await fetchall(
             tx,
-            """UPDATE outbox SET status = 'sending', sending_at = ?, claimed_by = ?,
-                   next_attempt_at = ?, updated_at = ?
-               WHERE id = ? AND status = 'pending' RETURNING *""",
-            (now.isoformat(), claimer, check_at.isoformat(), now.isoformat(), outbox_id),
+            f"""UPDATE outbox SET status = 'sending', sending_at = ?, claimed_by = ?,
+                    next_attempt_at = ?, updated_at = ?
+                WHERE id IN ({marks}) AND status = 'pending' RETURNING *""",
+            (stamp, claimer, check_at.isoformat(), stamp, *outbox_ids),
         )
+    return sorted(rows, key=lambda row: row["id"])
 
 
 async def in_doubt(db: Database) -> list[sqlite3.Row]:

@@ -35,6 +35,11 @@ from bot.web.context import service_of
 from bot.web.forms import form_pairs, read_body, refuse
 
 log = logging.getLogger("voorzorg.twilio")
+# The SDK's async client logs every request and response at INFO, eleven lines a message
+# (its headers too): noise in the log and, a thousand times a second, real time. Its own
+# logger is not among `bot.logs.CHATTY_CLIENTS`, so the channel gives it a quiet one.
+SDK_LOG = logging.getLogger("voorzorg.twilio.sdk")
+SDK_LOG.setLevel(logging.WARNING)
 
 OPTED_OUT = 21610
 # Errors that say this address cannot get messages on this channel: the message goes by
@@ -221,7 +226,7 @@ class TwilioChannel:
         self.messages_per_second = messages_per_second
         self._settings = settings
         self._timeout = timeout  # the SDK's async client does not apply its own timeout
-        self._http = AsyncTwilioHttpClient(timeout=timeout)
+        self._http = AsyncTwilioHttpClient(timeout=timeout, logger=SDK_LOG)
         self._client = Client(
             settings.twilio_account_sid, settings.twilio_auth_token, http_client=self._http
         )

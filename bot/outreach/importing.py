@@ -11,6 +11,8 @@ import datetime as dt
 import io
 import json
 import re
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -76,21 +78,6 @@ def decode(data: bytes, what: str) -> str:
         ) from None
 
 
-def _parse_phone(raw: str) -> phonenumbers.PhoneNumber:
-    try:
-        number = phonenumbers.parse(raw, "NL")
-    except phonenumbers.NumberParseException:
-        raise ValueError(f"phone {raw!r} is not a phone number") from None
-    if not phonenumbers.is_valid_number(number):
-        raise ValueError(f"phone {raw!r} is not a valid phone number")
-    return number
-
-
-def normalise_phone(raw: str) -> str:
-    """E.164 for a Dutch or international number; ValueError with the reason otherwise."""
-    return phonenumbers.format_number(_parse_phone(raw), phonenumbers.PhoneNumberFormat.E164)
-
-
 T_ = phonenumbers.PhoneNumberType
 # Numbers that cannot get a text message, with a word for the import's warning line.
 NOT_TEXTABLE = {
@@ -105,17 +92,48 @@ NOT_TEXTABLE = {
 }
 
 
-def phone_type(e164: str) -> str | None:
-    """Why this number cannot get texts (landline, premium-rate, toll-free, shared-cost,
-    VoIP: in the Netherlands 085/088, 0800, 0900/0906/0909), or None for a mobile."""
-    return NOT_TEXTABLE.get(phonenumbers.number_type(_parse_phone(e164)))
+def _parse_phone(raw: str) -> tuple[phonenumbers.PhoneNumber, int]:
+    """The number and its type (one look-up: a type other than UNKNOWN means valid)."""
+    try:
+        number = phonenumbers.parse(raw, "NL")
+    except phonenumbers.NumberParseException:
+        raise ValueError(f"phone {raw!r} is not a phone number") from None
+    kind = phonenumbers.number_type(number)
+    if kind == T_.UNKNOWN:
+        raise ValueError(f"phone {raw!r} is not a valid phone number")
+    return number, kind
+
+
+def normalise_phone(raw: str) -> str:
+    """E.164 for a Dutch or international number; ValueError with the reason otherwise."""
+    return checked_phone(raw)[0]
+
+
+def checked_phone(raw: str) -> tuple[str, str | None]:
+    """E.164 and why the number cannot get texts (landline, premium-rate, toll-free,
+    shared-cost, VoIP: in the Netherlands 085/088, 0800, 0900/0906/0909), None for a
+    mobile, from one parse; ValueError with the reason when it is not a valid number."""
+    number, kind = _parse_phone(raw)
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return e164, NOT_TEXTABLE.get(kind)
+
+
+PROGRESS_EVERY = 2000  # lines between two reports to `progress`
 
 
 def parse_cases(
-    data: bytes, served: dict[str, str], languages: tuple[str, ...], today: dt.date
+    data: bytes,
+    served: dict[str, str],
+    languages: tuple[str, ...],
+    today: dt.date,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> Parsed[tuple[CaseInput, str]]:
-    """Rows of a self-reporter CSV, each with the id of the organisation serving it."""
+    """Rows of a self-reporter CSV, each with the id of the organisation serving it.
+
+    `progress` is told ("checking", line, lines in the file) as the rows are read.
+    """
     text = decode(data, "the CSV file")
+    lines = text.count("\n") + (not text.endswith("\n"))
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = [h.strip().lower() for h in next(reader)]
@@ -141,8 +159,12 @@ def parse_cases(
                 out.items.append((line, _case_row(row, served, languages, today)))
             except ValueError as exc:
                 out.errors.append(f"line {line}: {exc}")
+            if progress is not None and line % PROGRESS_EVERY == 0:
+                progress("checking", line, lines)
     except csv.Error as exc:
         out.errors.append(f"line {reader.line_num}: {exc}")
+    if progress is not None:
+        progress("checking", lines, lines)
     if not out.items and not out.errors:
         raise FileError("the CSV file has a header but no rows")
     return out
@@ -195,16 +217,16 @@ def _case_row(
         raise ValueError(
             f"language {language[:10]!r} is not offered; choose one of {', '.join(languages)}"
         )
-    phone = normalise_phone(row["phone"]) if row.get("phone") else None
-    kind = phone_type(phone) if phone else None
-    data = CaseInput(
+    phone, kind = checked_phone(row["phone"]) if row.get("phone") else (None, None)
+    prison = row.get("prison") or None
+    data = CaseInput(  # values many rows share are kept once (a cohort is held in memory)
         reference=reference,
         first_name=first_name,
-        municipality=row["municipality"],
+        municipality=sys.intern(row["municipality"]),
         report_date=report_date,
         phone=phone,
-        prison=row.get("prison") or None,
-        language=language,
+        prison=sys.intern(prison) if prison else None,
+        language=sys.intern(language),
         phone_type=kind,
     )
     return data, organisation

@@ -13,8 +13,10 @@ import enum
 import json
 import logging
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Hashable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import aiosqlite
 
@@ -24,6 +26,7 @@ from storage import events
 from storage.db import savepoint
 
 log = logging.getLogger("voorzorg.scheduler")
+T = TypeVar("T")
 BATCH = 100
 RETRY_AFTER = (dt.timedelta(minutes=5), dt.timedelta(minutes=30), dt.timedelta(hours=2))
 # ...and a last try on the next working day; after that the contact person hears of it
@@ -96,26 +99,58 @@ async def cancel(
 
 
 async def tick(rt: Runtime, handlers: dict[str, Handler], now: dt.datetime) -> Counter:
-    """Run everything due at `now`; returns results counted by (kind, result)."""
+    """Run everything due at `now`; returns results counted by (kind, result).
+
+    Events run in id order, `BATCH` to a transaction; one due in the meantime (a timer an
+    event planned for now) runs in the same tick. Reads made through `once` (an
+    organisation's rules) are made once per tick.
+    """
     counts: Counter = Counter()
     last_id = 0
-    while rows := await events.due(rt.db, now, last_id, BATCH):
-        last_id = rows[-1]["id"]
-        async with rt.db.transaction() as tx:
-            for row in rows:
-                event = Event(
-                    row["id"],
-                    row["case_id"],
-                    row["kind"],
-                    dt.datetime.fromisoformat(row["due_at"]),
-                    json.loads(row["payload"]),
-                    row["attempts"],
-                )
-                result = await _run(tx, rt, handlers, event, now)
-                counts[(event.kind, str(result))] += 1
+    with reading_once():
+        while ids := await events.due_ids(rt.db, now, last_id):
+            last_id = ids[-1]
+            for start in range(0, len(ids), BATCH):
+                rows = await events.due_by_ids(rt.db, now, ids[start : start + BATCH])
+                async with rt.db.transaction() as tx:
+                    for row in rows:
+                        event = Event(
+                            row["id"],
+                            row["case_id"],
+                            row["kind"],
+                            dt.datetime.fromisoformat(row["due_at"]),
+                            json.loads(row["payload"]),
+                            row["attempts"],
+                        )
+                        result = await _run(tx, rt, handlers, event, now)
+                        counts[(event.kind, str(result))] += 1
     if any(result == Result.PURGED for _, result in counts):
         await rt.db.checkpoint()  # erased data leaves the WAL too
     return counts
+
+
+_read_once: ContextVar[dict[Hashable, Any] | None] = ContextVar("read_once", default=None)
+
+
+@contextlib.contextmanager
+def reading_once() -> Iterator[None]:
+    """Within the block (a tick, an import), `once` reads each thing one time."""
+    token = _read_once.set({})
+    try:
+        yield
+    finally:
+        _read_once.reset(token)
+
+
+async def once(key: Hashable, read: Callable[[], Awaitable[T]]) -> T:
+    """`read()`, or what it gave before for `key` within `reading_once` (outside it, a
+    fresh read every time)."""
+    cache = _read_once.get()
+    if cache is None:
+        return await read()
+    if key not in cache:
+        cache[key] = await read()
+    return cache[key]
 
 
 async def _run(tx, rt: Runtime, handlers: dict[str, Handler], event: Event, now) -> Result:

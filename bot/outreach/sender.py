@@ -1,6 +1,13 @@
 """Delivering the outbox, exactly once: each message is claimed ('sending', committed)
-before the provider call and recorded in its own transaction right after it; paced per
-channel, retried with backoff, failures kept visible and acted on.
+before the provider call and recorded right after it; paced per channel, retried with
+backoff, failures kept visible and acted on.
+
+Messages go out several at a time (`IN_FLIGHT` provider calls at once), each channel at
+its own pace, claimed a group at a time in one commit: no more than each channel's pace
+sends in `CLAIM_AHEAD`, and one message per person, whose next message is claimed only
+once this one is recorded (so theirs arrive in order, and what one came to, a template
+sent or a dead route, counts for the next). Results that come in together are recorded in
+one transaction.
 
 A message found 'sending' after a crash (or a timed-out call) is not sent again blindly:
 Twilio is asked what it accepted (its message list, by recipient and time) and that is
@@ -36,6 +43,7 @@ from bot.errors import (
 from bot.outreach import delivery, whatsapp
 from bot.runtime import Runtime
 from storage import cases, outbox
+from storage.db import savepoint
 
 log = logging.getLogger("voorzorg.sender")
 
@@ -45,6 +53,8 @@ MAX_ATTEMPTS = len(BACKOFF_SECONDS) + 1
 # provider call may take (Twilio's client gives up after 15 s).
 CHECK_AFTER = dt.timedelta(seconds=60)
 HOST = socket.gethostname()
+IN_FLIGHT = 32  # provider calls at once, over all channels
+CLAIM_AHEAD = 0.25  # seconds: a group claims what each channel's pace sends in this time
 
 
 @dataclass(frozen=True)
@@ -95,6 +105,7 @@ class Sender:
         channels: dict[str, Channel],
         clock: Clock,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        in_flight: int = IN_FLIGHT,
     ):
         self.rt = rt
         self.channels = channels
@@ -104,7 +115,11 @@ class Sender:
         self.stopping = asyncio.Event()
         self.claimer = _claimer()
         self._next_slot: dict[str, float] = {}
+        self.in_flight = in_flight
+        self._calls = asyncio.Semaphore(in_flight)  # provider calls under way
         self._refused: set[tuple[int, str]] = set()  # (case, channel) opted out at the carrier
+        self._to_record: list[tuple[Attempt, asyncio.Future]] = []
+        self._recording = False
         self.tally: Counter = Counter()  # statuses recorded, for `voorzorg tick` to print
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -119,20 +134,110 @@ class Sender:
                 continue
             await idle(self.wake, stop, seconds=1.0)
 
-    async def send_due(self, limit: int = 100) -> int:
-        """Settle messages in doubt, then send what is due; returns how many were handled."""
+    async def send_due(self, limit: int = 200) -> int:
+        """Settle messages in doubt, then send what is due (up to `limit`); returns how
+        many were handled.
+
+        A group is claimed once every call of the group before it is under way; a
+        recipient with a message under way waits until it is recorded.
+        """
         handled = await self.settle_in_doubt()
-        for row in await outbox.due(self.rt.db, self.clock.now(), limit):
-            if self.stopping.is_set():
-                break  # shutting down: what is left stays pending for the next start
-            now = self.clock.now()
-            check_at = now + CHECK_AFTER
-            claimed = await outbox.claim(self.rt.db, row["id"], self.claimer, now, check_at)
-            if claimed is None:
-                continue  # another sender (serve or tick) has it
-            await self.record(await self.attempt(claimed))
-            handled += 1
+        waiting = list(await outbox.due(self.rt.db, self.clock.now(), limit))
+        busy: set[tuple] = set()  # recipients with a message under way
+        freed = asyncio.Event()
+        try:
+            async with asyncio.TaskGroup() as tasks:
+                while waiting and not self.stopping.is_set():  # stopping: the rest waits
+                    group, waiting = self._next_group(waiting, busy)
+                    if not group:
+                        freed.clear()
+                        await freed.wait()
+                        continue
+                    now = self.clock.now()
+                    ids = [row["id"] for row in group]
+                    # Fresh rows: another sender (serve, tick) may have taken some, and
+                    # what was recorded before may have cancelled or moved others.
+                    claimed = await outbox.claim(
+                        self.rt.db, ids, self.claimer, now, now + CHECK_AFTER
+                    )
+                    under_way = []
+                    for row in claimed:
+                        busy.add(_recipient(row))
+                        under_way.append(asyncio.Event())
+                        tasks.create_task(self._send_one(row, under_way[-1], busy, freed))
+                    for started in under_way:
+                        await started.wait()
+                    handled += len(claimed)
+        except ExceptionGroup as failed:  # the database: every message failed alike
+            raise failed.exceptions[0] from None
         return handled
+
+    def _next_group(
+        self, waiting: list[sqlite3.Row], busy: set[tuple]
+    ) -> tuple[list[sqlite3.Row], list[sqlite3.Row]]:
+        """The messages to claim now, and those that wait: per channel what its pace
+        sends in `CLAIM_AHEAD` (at least one), no more than `in_flight` in all, and one
+        message per recipient, none for a recipient with one under way, so that a
+        person's messages go in order, each after what the one before came to (a failure
+        that sends the rest another way, a template the rest waits for).
+
+        So a claimed message's call starts within a step of its channel's pace and one
+        provider call (the group before it still under way): long before `CHECK_AFTER`,
+        when another sender would take it for one in doubt."""
+        room: dict[str, int] = {}
+        group, later, seen = [], [], set(busy)
+        for row in waiting:
+            if row["channel"] not in room:
+                channel = self.channels.get(row["channel"])
+                pace = channel.messages_per_second if channel else len(waiting)
+                room[row["channel"]] = max(1, int(pace * CLAIM_AHEAD))
+            recipient = _recipient(row)
+            full = len(group) >= self.in_flight
+            if full or recipient in seen or not room[row["channel"]]:
+                later.append(row)
+            else:
+                room[row["channel"]] -= 1
+                group.append(row)
+            seen.add(recipient)
+        return group, later
+
+    async def _send_one(
+        self, row: sqlite3.Row, started: asyncio.Event, busy: set[tuple], freed: asyncio.Event
+    ) -> None:
+        """Send (`started` is set once the provider call begins, or the try ended
+        without one) and record; then the recipient's next message may go."""
+        try:
+            attempt = await self.attempt(row, started)
+        finally:
+            started.set()
+        try:
+            await self._record_soon(attempt)
+        finally:
+            busy.discard(_recipient(row))
+            freed.set()
+
+    async def _record_soon(self, attempt: Attempt) -> None:
+        """Record the attempt together with the others that came in meanwhile (one
+        transaction for all of them); returns once it is committed."""
+        done = asyncio.get_running_loop().create_future()
+        self._to_record.append((attempt, done))
+        if not self._recording:
+            self._recording = True
+            try:
+                while self._to_record:
+                    await asyncio.sleep(0)  # let the answers that have come in join
+                    batch, self._to_record = self._to_record, []
+                    try:
+                        await self.record_many([a for a, _ in batch])
+                    except Exception as exc:
+                        for _, waiter in batch:
+                            waiter.set_exception(exc)
+                    else:
+                        for _, waiter in batch:
+                            waiter.set_result(None)
+            finally:
+                self._recording = False
+        await done
 
     async def settle_in_doubt(self) -> int:
         """Messages left 'sending' by a dead sender or a timed-out call: ask, then act."""
@@ -150,14 +255,14 @@ class Sender:
             except SendError as exc:
                 why = f"cannot ask the provider yet: {exc.reason}"
                 later = now + CHECK_AFTER
-                await self.record(Attempt(claimed, "sending", error=why, retry_at=later))
+                await self.record_many([Attempt(claimed, "sending", error=why, retry_at=later)])
                 continue
             if found is not None:
                 log.info("outbox %s: the provider had accepted it; recorded", row["id"])
                 attempt = Attempt(claimed, found.status, provider_id=found.provider_id)
             else:
                 attempt = await self.attempt(claimed)
-            await self.record(attempt)
+            await self.record_many([attempt])
             settled += 1
         return settled
 
@@ -184,15 +289,16 @@ class Sender:
         known = await outbox.known_provider_ids(self.rt.db, row["channel"], ids)
         return next((d for d in found if d.provider_id not in known), None)
 
-    async def attempt(self, row: sqlite3.Row) -> Attempt:
-        """One try; any unexpected error fails this message only, with the reason."""
+    async def attempt(self, row: sqlite3.Row, started: asyncio.Event | None = None) -> Attempt:
+        """One try; any unexpected error fails this message only, with the reason.
+        `started` is set when the provider call begins."""
         try:
-            return await self._attempt(row)
+            return await self._attempt(row, started or asyncio.Event())
         except Exception as exc:
             log.error("outbox %s: unexpected %s", row["id"], type(exc).__name__, exc_info=True)
             return Attempt(row, "failed", error=f"unexpected {type(exc).__name__}: {exc}"[:200])
 
-    async def _attempt(self, row: sqlite3.Row) -> Attempt:
+    async def _attempt(self, row: sqlite3.Row, started: asyncio.Event) -> Attempt:
         if (row["case_id"], row["channel"]) in self._refused:
             return Attempt(row, "failed", error="recipient opted out at the carrier")
         channel = self.channels.get(row["channel"])
@@ -207,14 +313,17 @@ class Sender:
             return Attempt(row, "pending", error=plan.why, reroute=True)
         await self._pace(channel)
         try:
-            if (template := plan.template) is not None:
-                sent = await channel.send_template(  # type: ignore[attr-defined]
-                    address, template.content_sid, template.variables, row["id"]
-                )
-                return Attempt(row, sent.status, sent.provider_id, content_sid=template.content_sid)
-            choices = tuple(json.loads(vault.open(row["choices"], "outbox.choices") or "[]"))
-            text = vault.open(row["body"], "outbox.body") or ""
-            sent = await channel.send(address, text, choices, row["id"])
+            async with self._calls:
+                started.set()
+                if (template := plan.template) is not None:
+                    sent = await channel.send_template(  # type: ignore[attr-defined]
+                        address, template.content_sid, template.variables, row["id"]
+                    )
+                    sid = template.content_sid
+                    return Attempt(row, sent.status, sent.provider_id, content_sid=sid)
+                choices = tuple(json.loads(vault.open(row["choices"], "outbox.choices") or "[]"))
+                text = vault.open(row["body"], "outbox.body") or ""
+                sent = await channel.send(address, text, choices, row["id"])
         except RecipientOptedOut as exc:
             return Attempt(row, "failed", error=exc.reason, opt_out=True)
         except (RecipientGone, RecipientUnreachable) as exc:
@@ -241,36 +350,60 @@ class Sender:
         status = "sending" if isinstance(exc, SendOutcomeUnknown) else "pending"
         return Attempt(row, status, error=exc.reason, retry_at=later)
 
-    async def record(self, a: Attempt) -> None:
-        """What the attempt came to, and what it means for the case, in one transaction."""
+    async def record_many(self, attempts: list[Attempt]) -> None:
+        """What the attempts came to, and what each means for its case, in one
+        transaction. One whose consequences fail to apply is left 'sending' (logged): the
+        provider is asked about it once it has been quiet for `CHECK_AFTER`."""
         now = self.clock.now()
-        row = a.row
+        recorded = []
         async with self.rt.db.transaction() as tx:
-            if a.reroute:
-                await delivery.reroute_whatsapp(tx, self.rt, row, a.error or "", now)
-            elif a.status == "held":
-                await delivery.hold_for_template(tx, self.rt, row, a.error or "", now)
-            else:
-                await outbox.record_attempt(
-                    tx, row["id"], a.status, a.provider_id, a.error, a.retry_at, now, a.content_sid
-                )
-                if a.provider_id:
-                    for status, code in await outbox.take_early_statuses(tx, a.provider_id):
-                        await _apply_status(
-                            tx, self.rt, row["channel"], a.provider_id, status, code, now
-                        )
-            if a.opt_out and row["case_id"]:
-                self._refused.add((row["case_id"], row["channel"]))
-                await cases.opt_out(tx, row["case_id"], now)
-            elif a.status == "failed" and row["case_id"]:
-                await delivery.failed_for_good(
-                    tx, self.rt, row, a.error or "failed", now, dead_route=a.unreachable
-                )
-        self.tally[a.status] += 1
-        if a.error:
-            log.warning("outbox %s %s: %s", row["id"], a.status, a.error)
-        if a.status in ("failed", "pending"):
-            self.wake.set()  # a fallback may have been queued
+            for a in attempts:
+                try:
+                    async with savepoint(tx, "attempt"):
+                        await self._record(tx, a, now)
+                except Exception:
+                    log.exception("outbox %s: recording %s failed", a.row["id"], a.status)
+                    continue
+                recorded.append(a)
+        for a in recorded:
+            self.tally[a.status] += 1
+            if a.error:
+                log.warning("outbox %s %s: %s", a.row["id"], a.status, a.error)
+            if a.status in ("failed", "pending"):
+                self.wake.set()  # a fallback may have been queued
+
+    async def _record(self, tx: aiosqlite.Connection, a: Attempt, now: dt.datetime) -> None:
+        """One attempt's outcome and its consequences for the case, inside `tx`."""
+        row = a.row
+        if a.reroute:
+            await delivery.reroute_whatsapp(tx, self.rt, row, a.error or "", now)
+        elif a.status == "held":
+            await delivery.hold_for_template(tx, self.rt, row, a.error or "", now)
+        else:
+            await outbox.record_attempt(
+                tx, row["id"], a.status, a.provider_id, a.error, a.retry_at, now, a.content_sid
+            )
+            if a.provider_id:
+                for status, code in await outbox.take_early_statuses(tx, a.provider_id):
+                    await _apply_status(
+                        tx, self.rt, row["channel"], a.provider_id, status, code, now
+                    )
+        if a.opt_out and row["case_id"]:
+            self._refused.add((row["case_id"], row["channel"]))
+            await cases.opt_out(tx, row["case_id"], now)
+        elif a.status == "failed" and row["case_id"]:
+            await delivery.failed_for_good(
+                tx, self.rt, row, a.error or "failed", now, dead_route=a.unreachable
+            )
+
+
+def _recipient(row: sqlite3.Row) -> tuple:
+    """Whose turn a message waits for: the person's (their case), else its address's."""
+    if row["audience"] == "person" and row["case_id"] is not None:
+        return ("case", row["case_id"])
+    if row["address_hash"] is not None:
+        return ("address", row["channel"], row["address_hash"])
+    return ("message", row["id"])
 
 
 async def deliver_due(rt: Runtime, channels: dict[str, Channel], clock: Clock) -> Counter:

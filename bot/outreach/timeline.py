@@ -23,6 +23,7 @@ from bot.outreach.scheduler import (
     Result,
     cancel,
     dropped,
+    once,
     schedule,
     sent,
 )
@@ -54,11 +55,16 @@ class Timeline:
 async def rules_of(
     tx: aiosqlite.Connection, rt: Runtime, organisation_id: str
 ) -> tuple[Timeline, Calendar]:
-    """An organisation's timeline settings and working days, from one read of its row."""
-    org = await get_organisation(tx, organisation_id)
-    if org is None:
-        return Timeline(), rt.calendar
-    return Timeline.from_json(org["timeline"]), rt.with_closing_days(closing_days_of(org))
+    """An organisation's timeline settings and working days, from one read of its row
+    (one per tick or import: see `scheduler.once`)."""
+
+    async def read() -> tuple[Timeline, Calendar]:
+        org = await get_organisation(tx, organisation_id)
+        if org is None:
+            return Timeline(), rt.calendar
+        return Timeline.from_json(org["timeline"]), rt.with_closing_days(closing_days_of(org))
+
+    return await once(("rules", organisation_id), read)
 
 
 def report_start(rt: Runtime, case: Case) -> dt.datetime:
@@ -76,7 +82,7 @@ async def plan_case(tx: aiosqlite.Connection, rt: Runtime, case: Case, now: dt.d
     """On import (and when a report date changes): first contact if none yet, and the purge."""
     timeline, calendar = await rules_of(tx, rt, case.organisation_id)
     await cancel(tx, case.id, ("purge",), now, "replanned")
-    purge_at = report_start(rt, case) + dt.timedelta(days=timeline.retention_days, hours=3)
+    purge_at = _purge_at(rt, case.report_date, timeline)
     await schedule(tx, case.id, "purge", purge_at)
     started = await conversations.started(tx, case.id)
     if not started and not await events.pending(tx, case.id, "outreach"):
@@ -85,6 +91,36 @@ async def plan_case(tx: aiosqlite.Connection, rt: Runtime, case: Case, now: dt.d
     for row in await events.pending(tx, case.id, "escalate"):
         if dt.datetime.fromisoformat(row["due_at"]) > latest:
             await events.move(tx, row["id"], max(latest, now))
+
+
+def _purge_at(rt: Runtime, report_date: dt.date, timeline: Timeline) -> dt.datetime:
+    start = dt.datetime.combine(report_date, dt.time(0), tzinfo=rt.calendar.tz)
+    return start + dt.timedelta(days=timeline.retention_days, hours=3)
+
+
+async def plan_new_cases(
+    tx: aiosqlite.Connection,
+    rt: Runtime,
+    new: list[tuple[int, str, dt.date]],
+    now: dt.datetime,
+) -> None:
+    """`plan_case` for cases just created, (id, organisation, report date) each: nothing
+    to cancel or move yet, so only the purge and the first contact, written in one
+    statement; each organisation's rules and sending window are worked out once."""
+    windows: dict[str, tuple[Timeline, dt.datetime]] = {}
+    purges: dict[tuple[str, dt.date], dt.datetime] = {}
+    planned: list[tuple[int, str, dt.datetime, dict]] = []
+    for case_id, organisation_id, report_date in new:
+        if organisation_id not in windows:
+            timeline, calendar = await rules_of(tx, rt, organisation_id)
+            windows[organisation_id] = timeline, _window(rt, calendar, now)
+        timeline, first_contact = windows[organisation_id]
+        key = (organisation_id, report_date)
+        if key not in purges:
+            purges[key] = _purge_at(rt, report_date, timeline)
+        planned.append((case_id, "purge", purges[key], {}))
+        planned.append((case_id, "outreach", first_contact, {}))
+    await events.schedule_many(tx, planned)
 
 
 def _latest_escalation(calendar: Calendar, case: Case, timeline: Timeline) -> dt.datetime:
@@ -108,7 +144,8 @@ async def _to_person_check(
         return dropped("a contact person has taken over")
     if now >= report_start(rt, case):
         return dropped("report date reached")
-    window = _window(rt, await rt.calendar_of(tx, case.organisation_id), now)
+    _, calendar = await rules_of(tx, rt, case.organisation_id)
+    window = _window(rt, calendar, now)
     if window != now:
         return Postpone(window)
     return None
@@ -122,22 +159,47 @@ async def on_outreach(tx, rt: Runtime, event: Event, now: dt.datetime) -> Done |
     if await conversations.started(tx, case.id):
         return dropped("conversation already started")  # they wrote first: no chasing
     timeline, calendar = await rules_of(tx, rt, case.organisation_id)
+    after, reminders = await _chasing(tx, rt, case.organisation_id, now)
     latest = _latest_escalation(calendar, case, timeline)
-    after = calendar.add_working_days(now, timeline.escalate_after_days)
     reason = "report_soon" if latest < after else "no_response"
-    escalate_at = min(after, latest)
-    await schedule(
-        tx, case.id, "escalate", max(escalate_at, now), reason=reason, since=now.isoformat()
-    )
+    since = now.isoformat()
+    escalate_at = max(min(after, latest), now)
+    escalation = (case.id, "escalate", escalate_at, {"reason": reason, "since": since})
     target = await turns.route(tx, rt, case)
     if target is None:
+        await events.schedule_many(tx, [escalation])
         return Done(Result.WAITING, "no channel until the letter's invite code is used")
-    for n, days in enumerate(timeline.reminder_days, 1):
-        due = _window(rt, calendar, calendar.add_working_days(now, days))
-        if due < report_start(rt, case):
-            await schedule(tx, case.id, "reminder", due, n=n, since=now.isoformat())
+    await events.schedule_many(
+        tx,
+        [
+            escalation,
+            *[
+                (case.id, "reminder", due, {"n": n, "since": since})
+                for n, due in reminders
+                if due < report_start(rt, case)
+            ],
+        ],
+    )
     await turns.start(tx, rt, case, target, now, purpose="first_contact")
     return sent(f"first message by {target[0]}")
+
+
+async def _chasing(
+    tx: aiosqlite.Connection, rt: Runtime, organisation_id: str, now: dt.datetime
+) -> tuple[dt.datetime, list[tuple[int, dt.datetime]]]:
+    """After a first contact at `now`: when no answer escalates, and when each reminder
+    goes (n, due); the same for every case of the organisation, so worked out once a tick."""
+
+    async def work_out() -> tuple[dt.datetime, list[tuple[int, dt.datetime]]]:
+        timeline, calendar = await rules_of(tx, rt, organisation_id)
+        after = calendar.add_working_days(now, timeline.escalate_after_days)
+        reminders = [
+            (n, _window(rt, calendar, calendar.add_working_days(now, days)))
+            for n, days in enumerate(timeline.reminder_days, 1)
+        ]
+        return after, reminders
+
+    return await once(("chasing", organisation_id, now), work_out)
 
 
 async def on_reminder(tx, rt: Runtime, event: Event, now: dt.datetime) -> Done | Postpone:

@@ -87,21 +87,60 @@ async def test_an_unexpected_error_fails_that_message_only(world, twilio):
     assert await sender.send_due() == 0  # and the loop goes on: nothing left, nothing stuck
 
 
-async def test_each_message_is_recorded_before_the_next_is_sent(world, twilio):
+async def test_each_persons_message_is_recorded_before_their_next_is_sent(world, twilio):
     rt, clock, _, channel = world
-    await queue(rt, (SAM, "een"), (ALEX, "twee"))
+    await queue(rt, (SAM, "een"), (ALEX, "drie"), (SAM, "twee"))
     seen_before_second: list = []
 
     class Watching(Exploding):
         async def send(self, address, text, choices, outbox_id):
-            if address == ALEX:
+            if text == "twee":
                 seen_before_second.extend(await rows(rt))
             return await self.inner.send(address, text, choices, outbox_id)
 
     await Sender(rt, {"sms": Watching(channel, "", [])}, clock).send_due()
-    first, second = seen_before_second
-    assert first[:2] == ("queued", twilio.messages[0]["sid"])  # already committed
+    first, _, second = seen_before_second
+    sam = [m for m in twilio.messages if m["To"] == SAM]
+    assert first[:2] == ("queued", sam[0]["sid"])  # already committed
     assert second[0] == "sending"  # claimed, committed, before its provider call
+    assert [m["Body"] for m in sam] == ["een", "twee"]  # in their order
+
+
+async def test_every_message_is_claimed_before_its_provider_call_while_several_go_at_once(
+    world, twilio
+):
+    rt, clock, _, channel = world
+    people = [f"+3162233{n:04d}" for n in range(12)]
+    await queue(rt, *[(p, f"bericht {n}") for n, p in enumerate(people)])
+    at_call: list[str] = []
+    under_way, most, claimed_ahead = 0, 0, 0  # claimed_ahead: most 'sending' at once
+
+    class Counting(Exploding):
+        async def send(self, address, text, choices, outbox_id):
+            nonlocal under_way, most, claimed_ahead
+            [(status,)] = await rt.db.fetchall(
+                "SELECT status FROM outbox WHERE id = ?", (outbox_id,)
+            )
+            at_call.append(status)
+            [(claimed,)] = await rt.db.fetchall(
+                "SELECT count(*) FROM outbox WHERE status = 'sending'"
+            )
+            claimed_ahead = max(claimed_ahead, claimed)
+            under_way += 1
+            most = max(most, under_way)
+            try:
+                await asyncio.sleep(0.02)  # a provider that takes its time
+                return await self.inner.send(address, text, choices, outbox_id)
+            finally:
+                under_way -= 1
+
+    sender = Sender(rt, {"sms": Counting(channel, "", [])}, clock, in_flight=4)
+    assert await sender.send_due() == 12
+    assert at_call == ["sending"] * 12  # each committed as claimed before its call
+    assert most == 4  # several at once, never more than allowed
+    assert claimed_ahead <= 2 * 4  # those under way and the next group: not all 12 at once
+    assert sorted(m["Body"] for m in twilio.messages) == sorted(f"bericht {n}" for n in range(12))
+    assert [r[0] for r in await rows(rt)] == ["queued"] * 12
 
 
 async def mark_in_doubt(rt, claimer: str) -> None:

@@ -1,11 +1,14 @@
 """The sender retries what can succeed later, fails visibly what cannot, and paces itself."""
 
+import asyncio
 import datetime as dt
 import itertools
+import logging
 import time
 
 import pytest
 
+from bot.channels.recording import RecordingChannel
 from bot.channels.twilio import TwilioChannel
 from bot.clock import FakeClock
 from bot.config import load_settings
@@ -104,6 +107,41 @@ async def test_messages_are_paced_per_channel(sending):
     assert len(waits) == 3
     gaps = [later - earlier for earlier, later in itertools.pairwise(waits)]
     assert gaps == pytest.approx([0.5, 0.5], abs=0.01)
+
+
+async def test_each_channel_keeps_its_pace_while_several_messages_go_at_once(sending):
+    """A provider that takes 0.2 s a message: one at a time, SMS would manage 5 a second;
+    several at once, each channel reaches its own pace and never goes faster."""
+    rt, _clock, sender = sending
+    calls: dict[str, list[float]] = {"sms": [], "telegram": []}
+
+    class Slow(RecordingChannel):
+        async def send(self, address, text, choices, outbox_id):
+            calls[self.name].append(time.monotonic())
+            await asyncio.sleep(0.2)
+            return await super().send(address, text, choices, outbox_id)
+
+    sender.channels = {"sms": Slow("sms", 20.0), "telegram": Slow("telegram", 40.0)}
+    async with rt.db.transaction() as tx:
+        for n in range(1, 8):
+            await queue_message(tx, rt.vault, None, "sms", f"+3162233000{n}", "sms", (), START)
+            await queue_message(tx, rt.vault, None, "telegram", str(1000 + n), "tg", (), START)
+    while await sender.send_due():
+        pass
+    for name, pace in (("sms", 20.0), ("telegram", 40.0)):
+        times = calls[name]
+        assert len(times) == (8 if name == "sms" else 7)
+        gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
+        assert min(gaps) >= 1 / pace - 0.005  # never faster than its pace
+        assert times[-1] - times[0] < (len(times) - 1) / pace + 0.2  # yet about at it
+
+
+async def test_a_send_leaves_the_sdks_request_lines_out_of_the_log(sending, twilio, caplog):
+    _rt, _clock, sender = sending
+    with caplog.at_level(logging.INFO):
+        assert await sender.send_due() == 1
+    assert len(twilio.messages) == 1
+    assert [r.getMessage() for r in caplog.records if "twilio" in r.name] == []
 
 
 async def test_a_status_that_comes_before_the_send_is_recorded_is_not_lost(sending):

@@ -35,6 +35,18 @@ async def test_a_case_is_created_then_unchanged_then_updated(db, vault):
     assert (case.report_date, case.status, case.opted_out) == (moved.report_date, "new", False)
 
 
+async def test_new_cases_get_invite_codes_that_no_other_case_has(db, vault, monkeypatch):
+    await save(db, vault, SAM)
+    taken = (await get_case(db, vault, reference="ZM-1")).invite_code
+    draws = iter([[taken, "AAAAAA", "AAAAAA"], ["BBBBBB", "CCCCCC"]])
+    monkeypatch.setattr(cases, "new_invite_codes", lambda count: next(draws))
+    rows = [(dataclasses.replace(SAM, reference=f"ZM-{n}"), "venlo") for n in (2, 3, 4)]
+    async with db.transaction() as tx:
+        ids = await cases.insert_cases(tx, vault, rows, NOW.isoformat())
+    codes = [(await get_case(db, vault, case_id=i)).invite_code for i in ids]
+    assert codes == ["AAAAAA", "BBBBBB", "CCCCCC"]  # the taken one and the double skipped
+
+
 async def test_personal_data_is_sealed_in_the_file(db, vault):
     await save(db, vault, SAM)
     [row] = await db.fetchall("SELECT first_name, phone, phone_hash, prison FROM cases")
