@@ -16,7 +16,7 @@ import functools
 import re
 import string
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -222,9 +222,17 @@ def _call(attribute: str, args: list[nodes.Expr], lineno: int) -> nodes.Call:
 
 
 class BudgetedTemplate(Template):
-    """A template whose every render runs on a budget."""
+    """A template whose every render runs on a budget.
+
+    `constant` is the text a template without any Jinja syntax always renders to (set by
+    `compile_text`); such a template renders without the sandbox.
+    """
+
+    constant: str | None = None
 
     def render(self, *args: Any, **kwargs: Any) -> str:
+        if self.constant is not None:
+            return self.constant
         with _budgeted():
             return super().render(*args, **kwargs)
 
@@ -294,13 +302,33 @@ class TextEnvironment(ImmutableSandboxedEnvironment):
 ENV = TextEnvironment()
 
 
+# Where Jinja syntax starts; a text without any of these is data only (no line statements).
+_SYNTAX = (ENV.block_start_string, ENV.variable_start_string, ENV.comment_start_string)
+assert ENV.line_statement_prefix is None and ENV.line_comment_prefix is None
+
+
 def compile_text(source: str) -> Template:
-    return ENV.from_string(source)
+    """`source` compiled in the sandbox. A text without Jinja syntax gets its output,
+    made once by the sandbox itself, as `constant`: it cannot depend on any variable."""
+    template = ENV.from_string(source)
+    if isinstance(template, BudgetedTemplate) and not any(s in source for s in _SYNTAX):
+        template.constant = "".join(template.generate())
+    return template
 
 
-def render(template: Template, variables: dict[str, Any]) -> str:
+def render(
+    template: Template, variables: Mapping[str, Any] | Callable[[], Mapping[str, Any]]
+) -> str:
     """Render on a budget, with a hard cap on output size, streaming so a runaway loop
-    stops early."""
+    stops early. `variables` may be a function that makes them: it is called only for a
+    text that is not constant."""
+    constant = getattr(template, "constant", None)
+    if constant is not None:  # what the loop below makes of it, without the sandbox
+        if len(constant) > MAX_OUTPUT_CHARS:
+            raise RenderError(f"text longer than {MAX_OUTPUT_CHARS} characters")
+        return constant.strip()
+    if callable(variables):
+        variables = variables()
     out: list[str] = []
     size = 0
     try:
