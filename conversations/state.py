@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, fields, is_dataclass, replace
 from typing import Any
 
 from conversations.calendar import DEFAULT as DEFAULT_CALENDAR
@@ -85,7 +85,10 @@ class State:
     moving: bool = False  # VERZET: choosing a new time while the booked one stands
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True)
+        """The fields as one JSON object, keys sorted: what `json.dumps(asdict(state))` makes,
+        without `asdict`'s deep copy (json reads the nested dicts and lists as they are)."""
+        values = {name: getattr(self, name) for name in _STATE_FIELDS}
+        return json.dumps(values, ensure_ascii=False, sort_keys=True, default=_nested)
 
     @classmethod
     def from_json(cls, raw: str) -> State:
@@ -95,6 +98,16 @@ class State:
 
     def evolve(self, **changes: Any) -> State:
         return replace(self, **changes)
+
+
+_STATE_FIELDS = tuple(f.name for f in fields(State))
+
+
+def _nested(value: Any) -> Any:
+    """A dataclass inside a state's dicts or lists becomes a dict, as `asdict` makes it."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return asdict(value)
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
 @dataclass(frozen=True)
