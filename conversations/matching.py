@@ -144,7 +144,11 @@ def similar(typed: str, wanted: str) -> bool:
     Equal after squeezing; a swap of two letters from 4 letters on; one edit (rapidfuzz
     OSA distance) from 5 letters on; two from 9. `helpt` is therefore not `help`.
     """
-    a, b = squeeze(typed), squeeze(wanted)
+    return _alike(squeeze(typed), squeeze(wanted))
+
+
+def _alike(a: str, b: str) -> bool:
+    """`similar` for words already squeezed (squeezing twice changes nothing)."""
     if a == b:
         return True
     shortest = min(len(a), len(b))
@@ -294,22 +298,38 @@ def _hits(
     tokens: Sequence[str], options: Sequence[Vocabulary], answer_words: frozenset[str]
 ) -> list[_Hit]:
     found = []
+    squeezed = [squeeze(t) for t in tokens]
     for index, vocabulary in enumerate(options):
         for phrases, maybe in ((vocabulary.sure, False), (vocabulary.maybe, True)):
             for phrase in phrases:
-                wanted = [squeeze(w) for w in words(phrase)]
-                if not wanted or any(w.isdigit() for w in wanted):
+                wanted = _phrase_words(phrase)
+                if not wanted or len(wanted) > len(tokens):
                     continue
-                bare = all(w in answer_words for w in wanted)
-                for start in _occurrences(tokens, wanted):
-                    found.append(_Hit(index, start, start + len(wanted), bare, maybe))
+                starts = _occurrences(squeezed, wanted)
+                if starts:
+                    bare = all(w in answer_words for w in wanted)
+                    found += [_Hit(index, s, s + len(wanted), bare, maybe) for s in starts]
     return found
 
 
-def _occurrences(tokens: Sequence[str], wanted: Sequence[str]) -> Iterable[int]:
-    for start in range(len(tokens) - len(wanted) + 1):
-        if all(similar(tokens[start + i], w) for i, w in enumerate(wanted)):
-            yield start
+@functools.lru_cache(maxsize=16384)
+def _phrase_words(phrase: str) -> tuple[str, ...]:
+    """The squeezed words a phrase is looked for as; none for a phrase with a number (a
+    number picks an option by position). Cached: the scripts' phrases come by all day."""
+    wanted = tuple(squeeze(w) for w in words(phrase))
+    return () if any(w.isdigit() for w in wanted) else wanted
+
+
+def _occurrences(tokens: Sequence[str], wanted: Sequence[str]) -> list[int]:
+    """Where the (squeezed) words `wanted` stand in the (squeezed) tokens, typos allowed."""
+    if len(wanted) == 1:  # most phrases are one word
+        (word,) = wanted
+        return [start for start, token in enumerate(tokens) if _alike(token, word)]
+    return [
+        start
+        for start in range(len(tokens) - len(wanted) + 1)
+        if all(_alike(tokens[start + i], w) for i, w in enumerate(wanted))
+    ]
 
 
 def _outermost(hits: list[_Hit]) -> list[_Hit]:
