@@ -97,10 +97,18 @@ class State:
         return cls(**{k: v for k, v in json.loads(raw).items() if k in known})
 
     def evolve(self, **changes: Any) -> State:
-        return replace(self, **changes)
+        """A copy with `changes`: what `dataclasses.replace` makes, without calling
+        `__init__` field by field (a State has no `__post_init__` and no init=False field;
+        its `__dict__` holds exactly its fields). An unknown name raises as `replace` does."""
+        if type(self) is not State or not changes.keys() <= _STATE_FIELD_SET:
+            return replace(self, **changes)
+        new = object.__new__(State)
+        new.__dict__.update(self.__dict__, **changes)
+        return new
 
 
 _STATE_FIELDS = tuple(f.name for f in fields(State))
+_STATE_FIELD_SET = frozenset(_STATE_FIELDS)
 
 
 def _nested(value: Any) -> Any:

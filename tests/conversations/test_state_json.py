@@ -1,4 +1,4 @@
-"""A state's JSON is byte for byte what `json.dumps(asdict(state))` made before."""
+"""A state's JSON and its evolved copies are what `asdict` and `replace` made before."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 import json
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -103,7 +104,7 @@ states = st.builds(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(states)
 def test_any_state_serialises_as_before(state):
     assert state.to_json() == reference(state)
@@ -111,3 +112,20 @@ def test_any_state_serialises_as_before(state):
 
 def test_every_field_is_serialised():
     assert set(json.loads(RICH.to_json())) == {f.name for f in dataclasses.fields(State)}
+
+
+@settings(max_examples=100, deadline=None)
+@given(states, states, st.sets(st.sampled_from([f.name for f in dataclasses.fields(State)])))
+def test_evolve_makes_what_replace_made(state, other, names):
+    changes = {name: getattr(other, name) for name in names}
+    evolved = state.evolve(**changes)
+    assert evolved == dataclasses.replace(state, **changes)
+    assert type(evolved) is State and evolved.to_json() == reference(evolved)
+    assert vars(evolved) == vars(dataclasses.replace(state, **changes))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        evolved.step = "x"  # type: ignore[misc]
+
+
+def test_evolve_refuses_an_unknown_field_as_replace_does():
+    with pytest.raises(TypeError, match="unexpected keyword argument 'stap'"):
+        RICH.evolve(stap="housing")
