@@ -18,7 +18,7 @@ import string
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime, format_time
@@ -221,14 +221,24 @@ def _call(attribute: str, args: list[nodes.Expr], lineno: int) -> nodes.Call:
     return nodes.Call(function, args, [], None, None, lineno=lineno)
 
 
+class Substitution(NamedTuple):
+    """A text that is only data and plain `{{ name }}`s: `texts[0]`, the first name's
+    value, `texts[1]`, ... (one text more than names)."""
+
+    texts: tuple[str, ...]
+    names: tuple[str, ...]
+
+
 class BudgetedTemplate(Template):
     """A template whose every render runs on a budget.
 
-    `constant` is the text a template without any Jinja syntax always renders to (set by
-    `compile_text`); such a template renders without the sandbox.
+    `constant` is the text a template without any Jinja syntax always renders to, and
+    `substitution` the parts of one that only puts variables in (both set by
+    `compile_text`); `render` makes those without the sandbox.
     """
 
     constant: str | None = None
+    substitution: Substitution | None = None
 
     def render(self, *args: Any, **kwargs: Any) -> str:
         if self.constant is not None:
@@ -309,11 +319,50 @@ assert ENV.line_statement_prefix is None and ENV.line_comment_prefix is None
 
 def compile_text(source: str) -> Template:
     """`source` compiled in the sandbox. A text without Jinja syntax gets its output,
-    made once by the sandbox itself, as `constant`: it cannot depend on any variable."""
+    made once by the sandbox itself, as `constant`: it cannot depend on any variable. A
+    text of data and plain `{{ name }}`s only gets its parts as `substitution`."""
     template = ENV.from_string(source)
-    if isinstance(template, BudgetedTemplate) and not any(s in source for s in _SYNTAX):
+    if not isinstance(template, BudgetedTemplate):
+        return template
+    if not any(s in source for s in _SYNTAX):
         template.constant = "".join(template.generate())
+    elif ENV.block_start_string not in source and ENV.comment_start_string not in source:
+        template.substitution = _substitution(ENV.parse(source))
     return template
+
+
+def _substitution(parsed: nodes.Template) -> Substitution | None:
+    """The parts of a template that is one output of data and names, else None."""
+    if len(parsed.body) != 1 or not isinstance(parsed.body[0], nodes.Output):
+        return None
+    texts, names = [""], []
+    for node in parsed.body[0].nodes:
+        if isinstance(node, nodes.TemplateData):
+            texts[-1] += node.data
+        elif isinstance(node, nodes.Name) and node.ctx == "load":
+            names.append(node.name)
+            texts.append("")
+        else:
+            return None
+    return Substitution(tuple(texts), tuple(names))
+
+
+def _substitute(substitution: Substitution, variables: Mapping[str, Any]) -> str | None:
+    """What the sandbox makes of a substitution: each value as `str()`; None when the
+    sandbox must say it (a name it lacks or finds in its globals, a value `str()` fails
+    on, a name that is no string)."""
+    if not all(name in variables for name in substitution.names):
+        return None
+    if not all(isinstance(name, str) for name in variables):
+        return None
+    texts = substitution.texts
+    parts = [texts[0]]
+    try:
+        for name, text in zip(substitution.names, texts[1:], strict=True):
+            parts += (str(variables[name]), text)
+    except Exception:
+        return None
+    return "".join(parts)
 
 
 def render(
@@ -321,7 +370,8 @@ def render(
 ) -> str:
     """Render on a budget, with a hard cap on output size, streaming so a runaway loop
     stops early. `variables` may be a function that makes them: it is called only for a
-    text that is not constant."""
+    text that is not constant. Constants and substitutions skip the sandbox, with the
+    same cap and the same text."""
     constant = getattr(template, "constant", None)
     if constant is not None:  # what the loop below makes of it, without the sandbox
         if len(constant) > MAX_OUTPUT_CHARS:
@@ -329,11 +379,16 @@ def render(
         return constant.strip()
     if callable(variables):
         variables = variables()
+    substitution = getattr(template, "substitution", None)
+    if substitution is not None and (text := _substitute(substitution, variables)) is not None:
+        if len(text) > MAX_OUTPUT_CHARS:
+            raise RenderError(f"text longer than {MAX_OUTPUT_CHARS} characters")
+        return text.strip()
     out: list[str] = []
     size = 0
     try:
         with _budgeted():
-            for chunk in template.generate(variables):
+            for chunk in Template.generate(template, variables):  # budgeted already
                 size += len(chunk)
                 if size > MAX_OUTPUT_CHARS:
                     raise RenderError(f"text longer than {MAX_OUTPUT_CHARS} characters")

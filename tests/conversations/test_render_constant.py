@@ -1,11 +1,18 @@
-"""A text without Jinja syntax renders without the sandbox, to exactly what the sandbox makes."""
+"""Texts without Jinja syntax, or with plain `{{ name }}`s only, render without the
+sandbox, to exactly what the sandbox makes of them."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+from markupsafe import Markup
 
 from conversations.render import ENV, MAX_OUTPUT_CHARS, RenderError, compile_text, render
 from conversations.script import load_default_scripts, locations
+from conversations.state import State
+from conversations.testing import MONDAY_MORNING, SAM
+from conversations.variables import template_variables
 
 CONSTANT = [
     "",
@@ -69,14 +76,82 @@ def test_variables_are_made_only_for_a_text_that_uses_them():
     assert made == [1]
 
 
-def test_every_constant_text_of_the_scripts_renders_as_in_the_sandbox():
-    variables = {"first_name": "Sam", "language": "nl"}
-    seen = 0
-    for script in load_default_scripts().values():
-        for _, text in locations(script):
-            for source in text.sources.values():
-                template = compile_text(source)
-                if template.constant is not None:
-                    seen += 1
-                    assert render(template, variables) == sandbox(source, variables)
-    assert seen > 50
+# Texts that only put variables in: `{{ name }}` and data, filled without the sandbox.
+
+SUBSTITUTIONS = [
+    "{{ first_name }}",
+    "{{ sender }}: Hallo {{ first_name }}. Bent u {{ first_name }}?",
+    "windows\r\n{{ first_name }}\r\nline ends\n",
+    "  {{- first_name -}}  ,  {{ days_left }} dagen\n\n",
+    "{{ report_date }} {{ nothing }} {{ answers }} {{ count }} {{ markup }}",
+    "{ single } {{ first_name }} }} %}",
+    "{{ range }}",  # a global, not a variable: the sandbox says what it is
+    "{{ missing }} here",  # undefined: the sandbox's error
+    "{{ broken }}",  # str() fails: the sandbox's error
+    "{{ long }}",
+    "{{ long }}{{ long }}",  # the cap counts the whole text
+]
+
+
+class Broken:
+    def __str__(self) -> str:
+        raise ValueError("no text for this")
+
+
+VARIABLES = {
+    "first_name": "Sam {{ 7*7 }}",
+    "sender": "Gemeente Venlo",
+    "days_left": 31,
+    "report_date": dt.date(2027, 1, 14),
+    "nothing": None,
+    "answers": [{"condition": "housing", "note": "ë"}],
+    "count": 2.5,
+    "markup": Markup("<b>x</b>"),
+    "broken": Broken(),
+    "long": "x" * (MAX_OUTPUT_CHARS - 10),
+}
+
+
+def outcome(template, variables) -> str:
+    """The text, or the error message of a failed render."""
+    try:
+        return render(template, variables)
+    except RenderError as exc:
+        return f"RenderError: {exc}"
+
+
+@pytest.mark.parametrize("source", SUBSTITUTIONS)
+def test_a_substitution_renders_as_the_sandbox_renders_it(source):
+    template = compile_text(source)
+    assert template.substitution is not None
+    assert outcome(template, VARIABLES) == outcome(ENV.from_string(source), VARIABLES)
+
+
+def test_a_variable_name_that_is_no_string_goes_to_the_sandbox():
+    variables = {"first_name": "Sam", 1: "one"}
+    source = "Hallo {{ first_name }}"
+    assert outcome(compile_text(source), variables) == outcome(ENV.from_string(source), variables)
+
+
+@pytest.mark.parametrize(
+    "source",
+    ["{{ first_name|upper }}", "{{ a.b }}", "{{ 'x' }}", "{{ a ~ b }}", "{% if a %}{% endif %}"],
+)
+def test_anything_more_than_names_is_no_substitution(source):
+    assert compile_text(source).substitution is None
+
+
+def test_every_text_of_the_scripts_renders_as_in_the_sandbox():
+    scripts = load_default_scripts()
+    substitutions = 0
+    for script in scripts.values():
+        for language in script.languages:
+            state = State(step=None, language=language, answers={"id": {"status": "ok"}})
+            variables = template_variables(script, SAM, MONDAY_MORNING, state)
+            for _, text in locations(script):
+                for source in text.sources.values():
+                    template = compile_text(source)
+                    substitutions += template.substitution is not None
+                    sandboxed = outcome(ENV.from_string(source), variables)
+                    assert outcome(template, variables) == sandboxed, source
+    assert substitutions > 20
