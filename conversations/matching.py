@@ -81,6 +81,8 @@ CONTENT_SLACK = 5  # other words a specific phrase may come with and still be su
 
 def words(text: str) -> list[str]:
     """Lower-case, accent-free word tokens in any script; answer emoji become words."""
+    if text.isascii():  # no emoji, accents or other digits: NFKD and casefold change nothing
+        return _WORD.findall(text.lower().translate(_FOLD))  # "?" is a token as it is
     for emoji, word in _EMOJI_WORDS.items():
         if emoji in text:
             text = text.replace(emoji, word)
@@ -177,7 +179,7 @@ def match_keyword(text: str, keywords: Mapping[str, Iterable[str]]) -> str | Non
         return None
     ends = {squeeze(tokens[0]), squeeze(tokens[-1])}
     for name, forms in keywords.items():
-        if ends & set(forms):
+        if not ends.isdisjoint(forms):
             return name  # the common case: an exact keyword, checked without edit distance
     if len(tokens) != 1 or len(squeeze(tokens[0])) < TYPO_MIN_LETTERS:
         return None  # only a lone word of some length can be a keyword with a typo

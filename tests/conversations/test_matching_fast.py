@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -90,3 +92,26 @@ def test_phrases_with_numbers_and_several_words_as_before(reply):
     assert matching._hits(tokens, options, SCRIPT.answer_words) == reference_hits(
         tokens, options, SCRIPT.answer_words
     )
+
+
+def reference_words(text: str) -> list[str]:
+    """`words` without its ASCII shortcut."""
+    for emoji, word in matching._EMOJI_WORDS.items():
+        if emoji in text:
+            text = text.replace(emoji, word)
+    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(matching._FOLD))
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return [matching._ascii_digits(t) for t in matching._WORD.findall(plain)]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=127)) | st.text(max_size=30))
+def test_words_of_ascii_text_as_before(text):
+    assert words(text) == reference_words(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["Ja?", "it's", "STOP!!", "a_b-c 12 `x`", "?", "Nee, ik ben 't niet"]
+)
+def test_words_of_plain_replies_as_before(text):
+    assert words(text) == reference_words(text)
