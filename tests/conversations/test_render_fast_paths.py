@@ -1,14 +1,23 @@
 """Texts without Jinja syntax, or with plain `{{ name }}`s only, render without the
-sandbox, to exactly what the sandbox makes of them."""
+sandbox, to exactly what the sandbox makes of them; date filters parse a locale once."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 import pytest
+from babel.core import UnknownLocaleError
+from babel.dates import format_date, format_time
 from markupsafe import Markup
 
-from conversations.render import ENV, MAX_OUTPUT_CHARS, RenderError, compile_text, render
+from conversations.render import (
+    DATE_PATTERNS,
+    ENV,
+    MAX_OUTPUT_CHARS,
+    RenderError,
+    compile_text,
+    render,
+)
 from conversations.script import load_default_scripts, locations
 from conversations.state import State
 from conversations.testing import MONDAY_MORNING, SAM
@@ -155,3 +164,28 @@ def test_every_text_of_the_scripts_renders_as_in_the_sandbox():
                     sandboxed = outcome(ENV.from_string(source), variables)
                     assert outcome(template, variables) == sandboxed, source
     assert substitutions > 20
+
+
+@pytest.mark.parametrize("language", ["nl", "en", "pl", "tr", "ar", "de"])
+def test_dates_with_a_parsed_locale_as_babel_writes_them_with_the_code(language):
+    day, moment = dt.date(2027, 1, 14), dt.datetime(2026, 12, 8, 9, 0, tzinfo=dt.UTC)
+    text = run_text("{{ d|date }}|{{ d|date('d MMM') }}|{{ m|time }}", day, moment, language)
+    pattern = DATE_PATTERNS.get(language, "EEEE d MMMM")
+    assert text == "|".join(
+        [
+            format_date(day, pattern, locale=language),
+            format_date(day, "d MMM", locale=language),
+            format_time(moment, "HH:mm", locale=language),
+        ]
+    )
+
+
+def test_an_unknown_language_fails_as_before():
+    with pytest.raises(UnknownLocaleError):
+        run_text("{{ d|date }}", dt.date(2027, 1, 14), None, "xx")
+    with pytest.raises(UnknownLocaleError):  # not remembered: it fails every time
+        run_text("{{ d|date }}", dt.date(2027, 1, 14), None, "xx")
+
+
+def run_text(source: str, day, moment, language: str) -> str:
+    return render(compile_text(source), {"d": day, "m": moment, "language": language})
