@@ -303,15 +303,55 @@ def _hits(
     squeezed = [squeeze(t) for t in tokens]
     for index, vocabulary in enumerate(options):
         for phrases, maybe in ((vocabulary.sure, False), (vocabulary.maybe, True)):
-            for phrase in phrases:
-                wanted = _phrase_words(phrase)
-                if not wanted or len(wanted) > len(tokens):
-                    continue
-                starts = _occurrences(squeezed, wanted)
-                if starts:
-                    bare = all(w in answer_words for w in wanted)
-                    found += [_Hit(index, s, s + len(wanted), bare, maybe) for s in starts]
+            for wanted, start in _PhraseIndex.of(phrases).find(squeezed):
+                bare = all(w in answer_words for w in wanted)
+                found.append(_Hit(index, start, start + len(wanted), bare, maybe))
     return found
+
+
+class _PhraseIndex:
+    """The phrases of one option, arranged so a reply is not compared with every one:
+    one-word phrases by word (exact) and by length (a typo needs 4+ letters and at most
+    two more or fewer), phrases of several words shortest first."""
+
+    def __init__(self, phrases: tuple[str, ...]):
+        self.phrases = [_phrase_words(p) for p in phrases]
+        self.exact: dict[str, list[int]] = {}
+        self.by_length: dict[int, list[tuple[str, int]]] = {}
+        longer = []
+        for position, wanted in enumerate(self.phrases):
+            if len(wanted) == 1:
+                (word,) = wanted
+                self.exact.setdefault(word, []).append(position)
+                if len(word) >= TYPO_MIN_LETTERS and not word.isdigit():
+                    self.by_length.setdefault(len(word), []).append((word, position))
+            elif wanted:
+                longer.append((len(wanted), position))
+        self.longer = [position for _, position in sorted(longer)]
+
+    @staticmethod
+    @functools.lru_cache(maxsize=4096)
+    def of(phrases: tuple[str, ...]) -> _PhraseIndex:
+        """Cached: the same options' phrases come by for every reply to a question."""
+        return _PhraseIndex(phrases)
+
+    def find(self, tokens: Sequence[str]) -> list[tuple[tuple[str, ...], int]]:
+        """(words, start) of every phrase in the (squeezed) tokens, in phrase order then
+        start: what comparing each phrase with `_occurrences` finds, in that order."""
+        found: list[tuple[int, int]] = []
+        for start, token in enumerate(tokens):
+            found += [(position, start) for position in self.exact.get(token, ())]
+            if len(token) >= TYPO_MIN_LETTERS and not token.isdigit():
+                for length in range(len(token) - 2, len(token) + 3):
+                    for word, position in self.by_length.get(length, ()):
+                        if word != token and _alike(token, word):
+                            found.append((position, start))
+        for position in self.longer:
+            wanted = self.phrases[position]
+            if len(wanted) > len(tokens):
+                break
+            found += [(position, start) for start in _occurrences(tokens, wanted)]
+        return [(self.phrases[position], start) for position, start in sorted(found)]
 
 
 @functools.lru_cache(maxsize=16384)

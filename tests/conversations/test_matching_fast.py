@@ -54,9 +54,13 @@ def typo(word: str, how: int, where: int) -> str:
     ][how % 5]
 
 
-reply_words = st.builds(
-    typo, st.sampled_from(WORDS), st.integers(0, 9), st.integers(0, 20)
-) | st.sampled_from(["maar", "niet", "bijna", "2", "?", "aub", "jaaa", "neee", "okeee"])
+one_typo = st.builds(typo, st.sampled_from(WORDS), st.integers(0, 9), st.integers(0, 20))
+two_typos = st.builds(typo, one_typo, st.integers(0, 9), st.integers(0, 20))  # 9+ letters
+reply_words = (
+    one_typo
+    | two_typos
+    | st.sampled_from(["maar", "niet", "bijna", "2", "?", "aub", "jaaa", "neee", "okeee"])
+)
 
 
 @settings(max_examples=400, deadline=None)
@@ -115,3 +119,17 @@ def test_words_of_ascii_text_as_before(text):
 )
 def test_words_of_plain_replies_as_before(text):
     assert words(text) == reference_words(text)
+
+
+def test_every_word_with_one_or_two_letters_off_as_before():
+    """Each phrase word of 4+ letters, against the questions it belongs to: as it is, one
+    letter dropped, two dropped (9+ letters allow two), two added."""
+    answer_words = SCRIPT.answer_words
+    for question in QUESTIONS:
+        own = {w for v in question for p in v.sure + v.maybe for w in words(p) if len(w) >= 4}
+        for word in sorted(own):
+            for reply in {word, word[1:], word[2:], word + "xx"}:
+                tokens = [t for t in meaningful(words(reply)) if t != "?"]
+                assert matching._hits(tokens, question, answer_words) == reference_hits(
+                    tokens, question, answer_words
+                ), reply
