@@ -489,7 +489,7 @@ class _Turn:
 
     def render(self, text: Text, **extra: Any) -> str:
         template = text.template(self.state.language, self.script.default_language)
-        return render(template, {**self.variables(), **extra})
+        return render(template, lambda: {**self.variables(), **extra})
 
     def variables(self) -> dict[str, Any]:
         return template_variables(self.script, self.facts, self.now, self.state)

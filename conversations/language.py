@@ -106,7 +106,7 @@ def follow_language(turn: _Turn, text: str, keyword: str | None) -> str | None:
 
 def in_language(turn: _Turn, language: str, key: str) -> str:
     template = turn.script.text(key).template(language, turn.script.default_language)
-    return render(template, {**turn.variables(), "language": language})
+    return render(template, lambda: {**turn.variables(), "language": language})
 
 
 def language_named(turn: _Turn, text: str, allow_keyword: bool = False) -> str | None:

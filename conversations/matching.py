@@ -81,6 +81,8 @@ CONTENT_SLACK = 5  # other words a specific phrase may come with and still be su
 
 def words(text: str) -> list[str]:
     """Lower-case, accent-free word tokens in any script; answer emoji become words."""
+    if text.isascii():  # no emoji, accents or other digits: NFKD and casefold change nothing
+        return _WORD.findall(text.lower().translate(_FOLD))  # "?" is a token as it is
     for emoji, word in _EMOJI_WORDS.items():
         if emoji in text:
             text = text.replace(emoji, word)
@@ -144,7 +146,11 @@ def similar(typed: str, wanted: str) -> bool:
     Equal after squeezing; a swap of two letters from 4 letters on; one edit (rapidfuzz
     OSA distance) from 5 letters on; two from 9. `helpt` is therefore not `help`.
     """
-    a, b = squeeze(typed), squeeze(wanted)
+    return _alike(squeeze(typed), squeeze(wanted))
+
+
+def _alike(a: str, b: str) -> bool:
+    """`similar` for words already squeezed (squeezing twice changes nothing)."""
     if a == b:
         return True
     shortest = min(len(a), len(b))
@@ -173,7 +179,7 @@ def match_keyword(text: str, keywords: Mapping[str, Iterable[str]]) -> str | Non
         return None
     ends = {squeeze(tokens[0]), squeeze(tokens[-1])}
     for name, forms in keywords.items():
-        if ends & set(forms):
+        if not ends.isdisjoint(forms):
             return name  # the common case: an exact keyword, checked without edit distance
     if len(tokens) != 1 or len(squeeze(tokens[0])) < TYPO_MIN_LETTERS:
         return None  # only a lone word of some length can be a keyword with a typo
@@ -294,22 +300,78 @@ def _hits(
     tokens: Sequence[str], options: Sequence[Vocabulary], answer_words: frozenset[str]
 ) -> list[_Hit]:
     found = []
+    squeezed = [squeeze(t) for t in tokens]
     for index, vocabulary in enumerate(options):
         for phrases, maybe in ((vocabulary.sure, False), (vocabulary.maybe, True)):
-            for phrase in phrases:
-                wanted = [squeeze(w) for w in words(phrase)]
-                if not wanted or any(w.isdigit() for w in wanted):
-                    continue
+            for wanted, start in _PhraseIndex.of(phrases).find(squeezed):
                 bare = all(w in answer_words for w in wanted)
-                for start in _occurrences(tokens, wanted):
-                    found.append(_Hit(index, start, start + len(wanted), bare, maybe))
+                found.append(_Hit(index, start, start + len(wanted), bare, maybe))
     return found
 
 
-def _occurrences(tokens: Sequence[str], wanted: Sequence[str]) -> Iterable[int]:
-    for start in range(len(tokens) - len(wanted) + 1):
-        if all(similar(tokens[start + i], w) for i, w in enumerate(wanted)):
-            yield start
+class _PhraseIndex:
+    """The phrases of one option, arranged so a reply is not compared with every one:
+    one-word phrases by word (exact) and by length (a typo needs 4+ letters and at most
+    two more or fewer), phrases of several words shortest first."""
+
+    def __init__(self, phrases: tuple[str, ...]):
+        self.phrases = [_phrase_words(p) for p in phrases]
+        self.exact: dict[str, list[int]] = {}
+        self.by_length: dict[int, list[tuple[str, int]]] = {}
+        longer = []
+        for position, wanted in enumerate(self.phrases):
+            if len(wanted) == 1:
+                (word,) = wanted
+                self.exact.setdefault(word, []).append(position)
+                if len(word) >= TYPO_MIN_LETTERS and not word.isdigit():
+                    self.by_length.setdefault(len(word), []).append((word, position))
+            elif wanted:
+                longer.append((len(wanted), position))
+        self.longer = [position for _, position in sorted(longer)]
+
+    @staticmethod
+    @functools.lru_cache(maxsize=4096)
+    def of(phrases: tuple[str, ...]) -> _PhraseIndex:
+        """Cached: the same options' phrases come by for every reply to a question."""
+        return _PhraseIndex(phrases)
+
+    def find(self, tokens: Sequence[str]) -> list[tuple[tuple[str, ...], int]]:
+        """(words, start) of every phrase in the (squeezed) tokens, in phrase order then
+        start: what comparing each phrase with `_occurrences` finds, in that order."""
+        found: list[tuple[int, int]] = []
+        for start, token in enumerate(tokens):
+            found += [(position, start) for position in self.exact.get(token, ())]
+            if len(token) >= TYPO_MIN_LETTERS and not token.isdigit():
+                for length in range(len(token) - 2, len(token) + 3):
+                    for word, position in self.by_length.get(length, ()):
+                        if word != token and _alike(token, word):
+                            found.append((position, start))
+        for position in self.longer:
+            wanted = self.phrases[position]
+            if len(wanted) > len(tokens):
+                break
+            found += [(position, start) for start in _occurrences(tokens, wanted)]
+        return [(self.phrases[position], start) for position, start in sorted(found)]
+
+
+@functools.lru_cache(maxsize=16384)
+def _phrase_words(phrase: str) -> tuple[str, ...]:
+    """The squeezed words a phrase is looked for as; none for a phrase with a number (a
+    number picks an option by position). Cached: the scripts' phrases come by all day."""
+    wanted = tuple(squeeze(w) for w in words(phrase))
+    return () if any(w.isdigit() for w in wanted) else wanted
+
+
+def _occurrences(tokens: Sequence[str], wanted: Sequence[str]) -> list[int]:
+    """Where the (squeezed) words `wanted` stand in the (squeezed) tokens, typos allowed."""
+    if len(wanted) == 1:  # most phrases are one word
+        (word,) = wanted
+        return [start for start, token in enumerate(tokens) if _alike(token, word)]
+    return [
+        start
+        for start in range(len(tokens) - len(wanted) + 1)
+        if all(_alike(tokens[start + i], w) for i, w in enumerate(wanted))
+    ]
 
 
 def _outermost(hits: list[_Hit]) -> list[_Hit]:

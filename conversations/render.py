@@ -16,11 +16,12 @@ import functools
 import re
 import string
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from babel.dates import format_date, format_datetime, format_time
 from jinja2 import StrictUndefined, Template, TemplateError, nodes, pass_context
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
@@ -180,11 +181,22 @@ def _guard_filter(name: str, function: Callable) -> Callable:
     return guarded
 
 
+@functools.lru_cache(maxsize=64)
+def _parsed_locale(language: str) -> Locale:
+    return Locale.parse(language)
+
+
+def _locale(language: Any) -> Any:
+    """Babel's locale of a language code, parsed once (about 7 us a parse); anything else
+    as it is, for Babel to refuse as it always did."""
+    return _parsed_locale(language) if type(language) is str else language
+
+
 @pass_context
 def _date(context: Any, value: dt.date, pattern: str | None = None) -> str:
     language = context.get("language", "nl")
     return format_date(
-        value, pattern or DATE_PATTERNS.get(language, "EEEE d MMMM"), locale=language
+        value, pattern or DATE_PATTERNS.get(language, "EEEE d MMMM"), locale=_locale(language)
     )
 
 
@@ -195,12 +207,12 @@ def _datetime(context: Any, value: dt.datetime, pattern: str | None = None) -> s
     language = context.get("language", "nl")
     pattern = pattern or PATTERNS.get(language, PATTERNS["en"])
     zone = (context.get("timezone") or AMSTERDAM) if value.tzinfo else None
-    return format_datetime(value, pattern, tzinfo=zone, locale=language)
+    return format_datetime(value, pattern, tzinfo=zone, locale=_locale(language))
 
 
 @pass_context
 def _time(context: Any, value: dt.datetime | dt.time, pattern: str = "HH:mm") -> str:
-    return format_time(value, pattern, locale=context.get("language", "nl"))
+    return format_time(value, pattern, locale=_locale(context.get("language", "nl")))
 
 
 class _Guard(NodeTransformer):
@@ -221,10 +233,28 @@ def _call(attribute: str, args: list[nodes.Expr], lineno: int) -> nodes.Call:
     return nodes.Call(function, args, [], None, None, lineno=lineno)
 
 
+class Substitution(NamedTuple):
+    """A text that is only data and plain `{{ name }}`s: `texts[0]`, the first name's
+    value, `texts[1]`, ... (one text more than names)."""
+
+    texts: tuple[str, ...]
+    names: tuple[str, ...]
+
+
 class BudgetedTemplate(Template):
-    """A template whose every render runs on a budget."""
+    """A template whose every render runs on a budget.
+
+    `constant` is the text a template without any Jinja syntax always renders to, and
+    `substitution` the parts of one that only puts variables in (both set by
+    `compile_text`); `render` makes those without the sandbox.
+    """
+
+    constant: str | None = None
+    substitution: Substitution | None = None
 
     def render(self, *args: Any, **kwargs: Any) -> str:
+        if self.constant is not None:
+            return self.constant
         with _budgeted():
             return super().render(*args, **kwargs)
 
@@ -294,18 +324,83 @@ class TextEnvironment(ImmutableSandboxedEnvironment):
 ENV = TextEnvironment()
 
 
+# Where Jinja syntax starts; a text without any of these is data only (no line statements).
+_SYNTAX = (ENV.block_start_string, ENV.variable_start_string, ENV.comment_start_string)
+assert ENV.line_statement_prefix is None and ENV.line_comment_prefix is None
+
+
 def compile_text(source: str) -> Template:
-    return ENV.from_string(source)
+    """`source` compiled in the sandbox. A text without Jinja syntax gets its output,
+    made once by the sandbox itself, as `constant`: it cannot depend on any variable. A
+    text of data and plain `{{ name }}`s only gets its parts as `substitution`."""
+    template = ENV.from_string(source)
+    if not isinstance(template, BudgetedTemplate):
+        return template
+    if not any(s in source for s in _SYNTAX):
+        template.constant = "".join(template.generate())
+    elif ENV.block_start_string not in source and ENV.comment_start_string not in source:
+        template.substitution = _substitution(ENV.parse(source))
+    return template
 
 
-def render(template: Template, variables: dict[str, Any]) -> str:
+def _substitution(parsed: nodes.Template) -> Substitution | None:
+    """The parts of a template that is one output of data and names, else None."""
+    if len(parsed.body) != 1 or not isinstance(parsed.body[0], nodes.Output):
+        return None
+    texts, names = [""], []
+    for node in parsed.body[0].nodes:
+        if isinstance(node, nodes.TemplateData):
+            texts[-1] += node.data
+        elif isinstance(node, nodes.Name) and node.ctx == "load":
+            names.append(node.name)
+            texts.append("")
+        else:
+            return None
+    return Substitution(tuple(texts), tuple(names))
+
+
+def _substitute(substitution: Substitution, variables: Mapping[str, Any]) -> str | None:
+    """What the sandbox makes of a substitution: each value as `str()`; None when the
+    sandbox must say it (a name it lacks or finds in its globals, a value `str()` fails
+    on, a name that is no string)."""
+    if not all(name in variables for name in substitution.names):
+        return None
+    if not all(isinstance(name, str) for name in variables):
+        return None
+    texts = substitution.texts
+    parts = [texts[0]]
+    try:
+        for name, text in zip(substitution.names, texts[1:], strict=True):
+            parts += (str(variables[name]), text)
+    except Exception:
+        return None
+    return "".join(parts)
+
+
+def render(
+    template: Template, variables: Mapping[str, Any] | Callable[[], Mapping[str, Any]]
+) -> str:
     """Render on a budget, with a hard cap on output size, streaming so a runaway loop
-    stops early."""
+    stops early. `variables` may be a function that makes them: it is called only for a
+    text that is not constant. Constants and substitutions skip the sandbox, with the
+    same cap and the same text."""
+    constant = getattr(template, "constant", None)
+    if constant is not None:  # what the loop below makes of it, without the sandbox
+        if len(constant) > MAX_OUTPUT_CHARS:
+            raise RenderError(f"text longer than {MAX_OUTPUT_CHARS} characters")
+        return constant.strip()
+    if callable(variables):
+        variables = variables()
+    substitution = getattr(template, "substitution", None)
+    if substitution is not None and (text := _substitute(substitution, variables)) is not None:
+        if len(text) > MAX_OUTPUT_CHARS:
+            raise RenderError(f"text longer than {MAX_OUTPUT_CHARS} characters")
+        return text.strip()
     out: list[str] = []
     size = 0
     try:
         with _budgeted():
-            for chunk in template.generate(variables):
+            for chunk in Template.generate(template, variables):  # budgeted already
                 size += len(chunk)
                 if size > MAX_OUTPUT_CHARS:
                     raise RenderError(f"text longer than {MAX_OUTPUT_CHARS} characters")

@@ -11,6 +11,7 @@ filling the parts greedily, character by character, gets those messages right.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import NamedTuple
 
@@ -20,6 +21,8 @@ _GSM7_BASIC = set(
 )
 _GSM7_EXTENDED = set("^{}\\[~]|€\f")
 _GSM7 = frozenset(_GSM7_BASIC | _GSM7_EXTENDED)
+_NOT_GSM7 = re.compile(f"[^{re.escape(''.join(sorted(_GSM7)))}]")
+_EXTENDED = re.compile(f"[{re.escape(''.join(sorted(_GSM7_EXTENDED)))}]")
 
 GSM7_SINGLE, GSM7_PART = 160, 153  # septets
 UCS2_SINGLE, UCS2_PART = 70, 67  # UTF-16 code units
@@ -32,13 +35,27 @@ class Segments(NamedTuple):
 
 
 def count_segments(text: str) -> Segments:
-    """The encoding an SMS of `text` needs and how many segments it takes (1 when empty)."""
-    non_gsm = "".join(dict.fromkeys(c for c in text if c not in _GSM7))
-    if non_gsm:
-        units = (2 if ord(c) > 0xFFFF else 1 for c in text)
-        return Segments("UCS-2", _fill(units, UCS2_SINGLE, UCS2_PART), non_gsm)
-    septets = (2 if c in _GSM7_EXTENDED else 1 for c in text)
-    return Segments("GSM-7", _fill(septets, GSM7_SINGLE, GSM7_PART), "")
+    """The encoding an SMS of `text` needs and how many segments it takes (1 when empty).
+
+    Scans with regular expressions and the UTF-16 encoder; fills parts character by
+    character only for a long text with characters of two septets or units.
+    """
+    if _NOT_GSM7.search(text) is None:
+        double = len(_EXTENDED.findall(text))
+        if len(text) + double <= GSM7_SINGLE:
+            return Segments("GSM-7", 1, "")
+        if not double:
+            return Segments("GSM-7", -(-len(text) // GSM7_PART), "")
+        septets = (2 if c in _GSM7_EXTENDED else 1 for c in text)
+        return Segments("GSM-7", _fill(septets, GSM7_SINGLE, GSM7_PART), "")
+    non_gsm = "".join(dict.fromkeys(_NOT_GSM7.findall(text)))
+    units = len(text.encode("utf-16-le", "surrogatepass")) // 2  # a lone surrogate is one
+    if units <= UCS2_SINGLE:
+        return Segments("UCS-2", 1, non_gsm)
+    if units == len(text):  # no surrogate pairs
+        return Segments("UCS-2", -(-units // UCS2_PART), non_gsm)
+    sizes = (2 if ord(c) > 0xFFFF else 1 for c in text)
+    return Segments("UCS-2", _fill(sizes, UCS2_SINGLE, UCS2_PART), non_gsm)
 
 
 def _fill(sizes: Iterable[int], single: int, part: int) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, fields, is_dataclass, replace
 from typing import Any
 
 from conversations.calendar import DEFAULT as DEFAULT_CALENDAR
@@ -85,7 +85,10 @@ class State:
     moving: bool = False  # VERZET: choosing a new time while the booked one stands
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True)
+        """The fields as one JSON object, keys sorted: what `json.dumps(asdict(state))` makes,
+        without `asdict`'s deep copy (json reads the nested dicts and lists as they are)."""
+        values = {name: getattr(self, name) for name in _STATE_FIELDS}
+        return json.dumps(values, ensure_ascii=False, sort_keys=True, default=_nested)
 
     @classmethod
     def from_json(cls, raw: str) -> State:
@@ -94,7 +97,25 @@ class State:
         return cls(**{k: v for k, v in json.loads(raw).items() if k in known})
 
     def evolve(self, **changes: Any) -> State:
-        return replace(self, **changes)
+        """A copy with `changes`: what `dataclasses.replace` makes, without calling
+        `__init__` field by field (a State has no `__post_init__` and no init=False field;
+        its `__dict__` holds exactly its fields). An unknown name raises as `replace` does."""
+        if type(self) is not State or not changes.keys() <= _STATE_FIELD_SET:
+            return replace(self, **changes)
+        new = object.__new__(State)
+        new.__dict__.update(self.__dict__, **changes)
+        return new
+
+
+_STATE_FIELDS = tuple(f.name for f in fields(State))
+_STATE_FIELD_SET = frozenset(_STATE_FIELDS)
+
+
+def _nested(value: Any) -> Any:
+    """A dataclass inside a state's dicts or lists becomes a dict, as `asdict` makes it."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return asdict(value)
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
 @dataclass(frozen=True)

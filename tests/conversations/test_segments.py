@@ -1,4 +1,6 @@
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conversations.segments import count_segments
 
@@ -102,3 +104,45 @@ def test_emoji_fill_parts_of_66():
 def test_gsm7_extension_characters_are_single_units_in_ucs2():
     assert count_segments("€" * 69 + "ë").count == 1  # 70 units
     assert count_segments("€" * 70 + "ë").count == 2
+
+
+# The scan with regular expressions counts as the character-by-character fill did.
+
+
+def _reference(text: str) -> tuple[str, int, str]:
+    """The counting before the regex scan: one membership test per character."""
+    gsm7 = set(
+        "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+        "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+    )
+    extended = set("^{}\\[~]|€\f")
+    non_gsm = "".join(dict.fromkeys(c for c in text if c not in gsm7 | extended))
+    if non_gsm:
+        sizes, single, part, encoding = [2 if ord(c) > 0xFFFF else 1 for c in text], 70, 67, "UCS-2"
+    else:
+        sizes, single, part, encoding = [2 if c in extended else 1 for c in text], 160, 153, "GSM-7"
+    if sum(sizes) <= single:
+        return encoding, 1, non_gsm
+    count, used = 1, 0
+    for size in sizes:
+        if used + size > part:
+            count, used = count + 1, 0
+        used += size
+    return encoding, count, non_gsm
+
+
+# plain, escaped, the characters a regex class must escape, UCS-2, emoji, a lone surrogate
+ALPHABET = "a €[]\\^-\f\n\rëï“👍\ud83d\udc4dé"
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=ALPHABET, max_size=480) | st.text(max_size=200))
+def test_counts_as_the_character_by_character_fill(text):
+    assert count_segments(text) == _reference(text)
+
+
+@pytest.mark.parametrize("length", [*range(150, 162), *range(300, 310), *range(455, 462)])
+@pytest.mark.parametrize("filler", ["a", "€", "a€", "ë", "ë👍", "👍", "a\ud83d"])
+def test_counts_as_the_fill_around_every_boundary(length, filler):
+    text = (filler * length)[:length]
+    assert count_segments(text) == _reference(text)
