@@ -283,16 +283,6 @@ async def held_by(tx: aiosqlite.Connection, contact_id: int) -> int | None:
     return row[0] if row else None
 
 
-async def by_phone(tx: aiosqlite.Connection, vault: Vault, phone: str) -> int | None:
-    """The case with this phone number (the latest report date first)."""
-    row = await fetchone(
-        tx,
-        "SELECT id FROM cases WHERE phone_hash = ? ORDER BY report_date DESC, id DESC LIMIT 1",
-        (vault.lookup_hash(phone),),
-    )
-    return row[0] if row else None
-
-
 async def opt_in(tx: aiosqlite.Connection, case_id: int, now: dt.datetime) -> None:
     """The person asked for messages again (START)."""
     await tx.execute(

@@ -55,26 +55,13 @@ async def test_personal_data_is_sealed_in_the_file(db, vault):
         assert secret not in stored
 
 
-async def test_a_case_is_found_by_reference_id_invite_code_and_phone(db, vault):
+async def test_a_case_is_found_by_reference_id_and_invite_code(db, vault):
     await save(db, vault, SAM)
     case = await get_case(db, vault, reference="ZM-1")
     assert len(case.invite_code) == INVITE_LENGTH and set(case.invite_code) <= set(INVITE_ALPHABET)
     assert await get_case(db, vault, case_id=case.id) == case
     assert await get_case(db, vault, invite_code=case.invite_code) == case
     assert await get_case(db, vault, reference="ZM-404") is None
-    async with db.transaction() as tx:
-        assert await cases.by_phone(tx, vault, "+31622334455") == case.id
-        assert await cases.by_phone(tx, vault, "+31600000000") is None
-
-
-async def test_the_same_phone_finds_the_case_with_the_latest_report_date(db, vault):
-    await save(db, vault, SAM)
-    await save(
-        db, vault, dataclasses.replace(SAM, reference="ZM-2", report_date=dt.date(2027, 3, 1))
-    )
-    later = await get_case(db, vault, reference="ZM-2")
-    async with db.transaction() as tx:
-        assert await cases.by_phone(tx, vault, "+31622334455") == later.id
 
 
 async def test_opting_out_and_in_and_taking_over(db, vault):
