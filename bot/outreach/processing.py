@@ -25,7 +25,7 @@ from storage.outbox import queue_message
 
 log = logging.getLogger("voorzorg.processing")
 
-BATCH = 25  # arrivals per transaction: one fsync, short enough for staff pages' writes
+BATCH = 100  # arrivals per transaction: one fsync, short enough for staff pages' writes
 FORGET_EVERY = 1000  # taken-in arrivals forgotten from the inbox at once (or when idle)
 MAX_FAILURES = 5  # wrong codes or unknown messages per address per window
 FAILURE_WINDOW = dt.timedelta(hours=24)
