@@ -1,7 +1,7 @@
 import pytest
 
 from bot.channels.fakes import FakeTelegram, FakeTwilio
-from tests.service import App
+from tests.service import App, Running
 
 
 @pytest.fixture(scope="session")
@@ -37,3 +37,13 @@ def service(tmp_path, twilio, telegram):
     app = App(tmp_path, twilio, telegram).start()
     yield app
     app.stop()
+
+
+@pytest.fixture
+def process(tmp_path, twilio):
+    """A real `voorzorg serve` process talking to the fake Twilio, with no cohort (it runs
+    on the real clock, so nothing is ever due)."""
+    running = Running(tmp_path, twilio, None, cohort=False).start()
+    yield running
+    if running.process and running.process.poll() is None:
+        running.stop()

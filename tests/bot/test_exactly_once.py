@@ -12,27 +12,14 @@ import pytest
 from bot.channels.base import Delivery
 from bot.channels.twilio import TwilioChannel
 from bot.clock import FakeClock
-from bot.config import load_settings
 from bot.outreach.sender import BACKOFF_SECONDS, CHECK_AFTER, HOST, Sender
 from bot.runtime import open_runtime
 from storage.outbox import queue_message
+from tests.bot.inprocess import settings_for
 
 START = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)
 SAM, ALEX = "+31622334455", "+31633445566"
 DEAD_PROCESS = f"{HOST}:4194303:gone"  # above Linux's pid_max: never a living process
-
-
-def settings_for(tmp_path, twilio):
-    return load_settings(
-        db=str(tmp_path / "v.db"),
-        environ={
-            "VOORZORG_SECRET_KEY": "s" * 40,
-            "TWILIO_ACCOUNT_SID": "AC" + "1" * 32,
-            "TWILIO_AUTH_TOKEN": "token",
-            "TWILIO_FROM": "+3197010000000",
-            "TWILIO_API_URL": twilio.url,
-        },
-    )
 
 
 @pytest.fixture

@@ -11,26 +11,17 @@ import pytest
 from bot.channels.recording import RecordingChannel
 from bot.channels.twilio import TwilioChannel
 from bot.clock import FakeClock
-from bot.config import load_settings
 from bot.outreach.sender import BACKOFF_SECONDS, MAX_ATTEMPTS, Sender, apply_status
 from bot.runtime import open_runtime
 from storage.outbox import queue_message
+from tests.bot.inprocess import settings_for
 
 START = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture
 async def sending(tmp_path, twilio):
-    settings = load_settings(
-        db=str(tmp_path / "v.db"),
-        environ={
-            "VOORZORG_SECRET_KEY": "s" * 40,
-            "TWILIO_ACCOUNT_SID": "AC" + "1" * 32,
-            "TWILIO_AUTH_TOKEN": "token",
-            "TWILIO_FROM": "+3197010000000",
-            "TWILIO_API_URL": twilio.url,
-        },
-    )
+    settings = settings_for(tmp_path, twilio)
     async with open_runtime(settings) as rt:
         clock = FakeClock(START)
         channel = TwilioChannel(settings, "sms", messages_per_second=1000)

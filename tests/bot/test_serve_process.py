@@ -7,19 +7,7 @@ exactly one answer.
 
 import signal
 
-import pytest
-
-from tests.service import Running
-
 STRANGER = "+31611112222"
-
-
-@pytest.fixture
-def process(tmp_path, twilio):
-    running = Running(tmp_path, twilio, None, cohort=False).start()
-    yield running
-    if running.process and running.process.poll() is None:
-        running.stop()
 
 
 def test_it_starts_says_where_and_finishes_acknowledged_work_on_sigterm(process, twilio):

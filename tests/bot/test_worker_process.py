@@ -6,20 +6,8 @@ import signal
 import time
 from pathlib import Path
 
-import pytest
-
-from tests.service import Running
-
 STRANGER = "+31611112222"
 UNKNOWN = "Voorzorg: wij kennen dit nummer nog niet."
-
-
-@pytest.fixture
-def process(tmp_path, twilio):
-    running = Running(tmp_path, twilio, None, cohort=False).start()
-    yield running
-    if running.process and running.process.poll() is None:
-        running.stop()
 
 
 def gone(pid: int, timeout: float = 20.0) -> bool:
