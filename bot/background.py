@@ -37,26 +37,28 @@ class Background:
             after=self.sender.wake.set,
         )
         self._stop = asyncio.Event()
-        self._tasks: list[asyncio.Task] = []
+        self._loops: list[asyncio.Task] = []
+        self._warming: asyncio.Task | None = None
 
     async def start(self) -> None:
-        self._tasks = [
+        self._loops = [
             asyncio.create_task(self.scheduler.run(self._stop), name="scheduler"),
             asyncio.create_task(self.processor.run(self._stop), name="processor"),
             asyncio.create_task(self.sender.run(self._stop), name="sender"),
         ]
         warming = asyncio.to_thread(language.warm)  # off the loop: it takes a second or so
-        self._tasks.append(asyncio.create_task(warming, name="language-detector"))
+        self._warming = asyncio.create_task(warming, name="language-detector")
 
     async def stop(self) -> None:
         """Finish in-flight work: every arrival in the inbox is processed first."""
         self._stop.set()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        tasks = [*self._loops, *([self._warming] if self._warming else [])]
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     @property
     def running(self) -> bool:
         """Whether every loop is still going (a loop only ends at `stop`)."""
-        return all(not task.done() for task in self._tasks[:3])
+        return all(not loop.done() for loop in self._loops)
 
     def wake_processor(self) -> None:
         self.processor.stored.set()

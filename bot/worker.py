@@ -80,12 +80,10 @@ class WorkerProcess:
     def _poke(self, byte: bytes) -> None:
         if self._wake is None or self._wake.closed:
             return
-        try:
+        # A full pipe means the worker has plenty to look at already; a broken one, that
+        # it is gone and `_exited` starts another.
+        with contextlib.suppress(OSError):
             os.write(self._wake.fileno(), byte)
-        except BlockingIOError:
-            pass  # the pipe is full of pokes: the worker has plenty to look at already
-        except OSError:
-            pass  # the worker is gone; `_exited` starts another
 
     def _spawn(self) -> None:
         receive, send = self._context.Pipe(duplex=False)
