@@ -97,6 +97,14 @@ class _Child:
             return 0.0
         return sum(_cpu_of(pid) for pid in _family(self.process.pid))
 
+    def cpu_split(self) -> tuple[float, float]:
+        """`cpu_seconds` in two: the server process itself (for `serve`: the web), and its
+        child processes (`serve`'s worker)."""
+        if self.process is None:
+            return 0.0, 0.0
+        own, *children = _family(self.process.pid)
+        return _cpu_of(own), sum(_cpu_of(pid) for pid in children)
+
     def tail(self, lines: int = 30) -> str:
         try:
             return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])

@@ -88,6 +88,8 @@ class Load:
     pool: int
     exhausted: bool
     server_cpu: float = 0.0  # CPU seconds the server used under this load (and its drain)
+    web_cpu: float = 0.0  # Voorzorg: CPU seconds of the web process under the load
+    worker_cpu: float = 0.0  # Voorzorg: CPU seconds of the worker, load and drain
 
     @property
     def rate(self) -> float:
@@ -305,15 +307,17 @@ def bench(args: argparse.Namespace) -> dict:
                 service.start()
                 before = warm_up(service, args.cases)
                 print(f"voorzorg serve: {args.duration} s of load ...", flush=True)
-                cpu = service.cpu_seconds()
+                cpu, (web, worker) = service.cpu_seconds(), service.cpu_split()
                 spy = sample(service, args) if args.py_spy else None
                 load = run_wrk(service.url, work / "serve.pool", args)
+                load.web_cpu = service.cpu_split()[0] - web
                 if spy is not None:
                     spy.wait(timeout=60)
                 load_end = time.time()
                 result["voorzorg"] = load
                 drained = drain(service, args.drain_timeout)
                 load.server_cpu = service.cpu_seconds() - cpu
+                load.worker_cpu = service.cpu_split()[1] - worker
                 code = service.stop()
                 if code not in (0, None):
                     print(f"voorzorg serve exited with {code}:\n{service.tail()}")
@@ -366,6 +370,12 @@ def report(args: argparse.Namespace, r: dict) -> None:
         outbox = ", ".join(f"{n:,} {status}" for status, n in sorted(o.outbox.items()))
         print(f"messages per case: {per_case or 'none'}")
         print("server CPU/msg: the server's CPU time over the load (Voorzorg: until drained)")
+        load = r["voorzorg"]
+        print(
+            f"  of which the web process {load.web_cpu / max(load.requests, 1) * 1e6:,.0f}us "
+            f"per acknowledgement ({load.web_cpu / load.seconds:.2f} cores under the load), "
+            f"the worker {load.worker_cpu / max(o.processed, 1) * 1e6:,.0f}us per turn"
+        )
         print(
             f"replies queued {o.replies:,} ({outbox}); "
             f"fake Twilio received {r['fake_twilio_messages']:,}"
