@@ -189,3 +189,20 @@ def test_an_unknown_language_fails_as_before():
 
 def run_text(source: str, day, moment, language: str) -> str:
     return render(compile_text(source), {"d": day, "m": moment, "language": language})
+
+
+def test_a_date_is_formatted_once_per_pattern_and_language(monkeypatch):
+    """A cohort shares a few report dates: Babel formats each once, not per message."""
+    from conversations import render as module
+
+    calls = []
+    real = module.format_date
+    monkeypatch.setattr(module, "format_date", lambda *a, **k: calls.append(a) or real(*a, **k))
+    day = dt.date(2031, 3, 3)  # a date no other test formats
+    texts = [run_text("{{ d|date }}", day, None, language) for language in ["nl", "en"] * 3]
+    assert texts == ["maandag 3 maart", "Monday 3 March"] * 3
+    assert len(calls) == 2
+    moment = dt.datetime(2031, 3, 3, 23, 30)  # not a plain date: Babel's, every time
+    assert run_text("{{ d|date('d MMM') }}", moment, None, "nl") == "3 mrt"
+    assert run_text("{{ d|date('d MMM') }}", moment, None, "nl") == "3 mrt"
+    assert len(calls) == 4
