@@ -269,11 +269,19 @@ class Script:
         return out
 
     def vocabulary(self, choice: Choice) -> Vocabulary:
-        """What a reply may say to mean this choice; labels with a variable are left out."""
+        """What a reply may say to mean this choice; labels with a variable are left out.
+
+        Made once per choice of this version (a script version never changes)."""
+        made = self.__dict__.setdefault("_vocabularies", {})
+        found = made.get(id(choice))
+        if found is not None and found[0] is choice:
+            return found[1]
         labels = [s for s in choice.label.sources.values() if "{" not in s]
-        return Vocabulary(
+        vocabulary = Vocabulary(
             tuple([*labels, *self.expand(choice.match)]), tuple(self.expand(choice.maybe))
         )
+        made[id(choice)] = (choice, vocabulary)
+        return vocabulary
 
     @cached_property
     def answer_words(self) -> frozenset[str]:

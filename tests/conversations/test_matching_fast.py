@@ -133,3 +133,12 @@ def test_every_word_with_one_or_two_letters_off_as_before():
                 assert matching._hits(tokens, question, answer_words) == reference_hits(
                     tokens, question, answer_words
                 ), reply
+
+
+def test_a_choice_vocabulary_is_made_once_per_script_version():
+    step = next(s for s in SCRIPT.steps.values() if s.choices)
+    first = [SCRIPT.vocabulary(c) for c in step.choices]
+    again = [SCRIPT.vocabulary(c) for c in step.choices]
+    assert all(a is b for a, b in zip(first, again, strict=True))
+    other = load_default_scripts()["intake"]  # another version object: its own vocabularies
+    assert [other.vocabulary(c) for c in other.steps[step.id].choices] == first
