@@ -268,16 +268,22 @@ async def opt_out(tx: aiosqlite.Connection, case_id: int, now: dt.datetime) -> N
     )
 
 
-async def set_taken_over(tx: aiosqlite.Connection, case_id: int, contact_id: int | None) -> None:
+async def set_taken_over(
+    tx: aiosqlite.Connection, case_id: int, contact_id: int | None, now: dt.datetime
+) -> None:
     """A contact person handles the conversation (or, with None, the bot again)."""
-    await tx.execute("UPDATE cases SET taken_over_by = ? WHERE id = ?", (contact_id, case_id))
+    taken = now.isoformat()
+    await tx.execute(
+        "UPDATE cases SET taken_over_by = ?, taken_over_at = ?, updated_at = ? WHERE id = ?",
+        (contact_id, taken if contact_id is not None else None, taken, case_id),
+    )
 
 
 async def held_by(tx: aiosqlite.Connection, contact_id: int) -> int | None:
     """The case this contact person took over most recently, if any."""
     row = await fetchone(
         tx,
-        "SELECT id FROM cases WHERE taken_over_by = ? ORDER BY updated_at DESC LIMIT 1",
+        "SELECT id FROM cases WHERE taken_over_by = ? ORDER BY taken_over_at DESC LIMIT 1",
         (contact_id,),
     )
     return row[0] if row else None
@@ -291,9 +297,10 @@ async def opt_in(tx: aiosqlite.Connection, case_id: int, now: dt.datetime) -> No
 
 
 async def set_status(tx: aiosqlite.Connection, case_id: int, status: str, now: dt.datetime) -> None:
+    """A case's new status; the same status again changes nothing (not `updated_at`)."""
     await tx.execute(
-        "UPDATE cases SET status = ?, updated_at = ? WHERE id = ?",
-        (status, now.isoformat(), case_id),
+        "UPDATE cases SET status = ?, updated_at = ? WHERE id = ? AND status IS NOT ?",
+        (status, now.isoformat(), case_id, status),
     )
 
 

@@ -19,14 +19,14 @@ HAND_BACK = ("klaar", "/klaar", "terug", "/terug", "done", "/done", "handback")
 async def take_over(
     tx: aiosqlite.Connection, rt: Runtime, case: Case, contact_id: int, now: dt.datetime
 ) -> None:
-    await cases.set_taken_over(tx, case.id, contact_id)
+    await cases.set_taken_over(tx, case.id, contact_id, now)
     await escalations.acknowledge_all(tx, case.id, "takeover", now)
     await audit(tx, f"contact:{contact_id}", "take_over", case.id, now.isoformat())
 
 
 async def hand_back(tx: aiosqlite.Connection, rt: Runtime, case: Case, now: dt.datetime) -> None:
     """The bot picks up again: it repeats the open question, if there is one."""
-    await cases.set_taken_over(tx, case.id, None)
+    await cases.set_taken_over(tx, case.id, None, now)
     await audit(tx, f"contact:{case.taken_over_by}", "hand_back", case.id, now.isoformat())
     state, _ = await turns.conversation(tx, rt, case)
     if state is not None and state.step is not None:

@@ -88,12 +88,42 @@ async def test_a_contact_person_holds_the_case_they_took_over(db, vault):
         await save_organisation(tx, org, "t")
     [(contact_id,)] = await db.fetchall("SELECT id FROM contacts")
     async with db.transaction() as tx:
-        await cases.set_taken_over(tx, case_id, contact_id)
+        await cases.set_taken_over(tx, case_id, contact_id, NOW)
         assert await cases.held_by(tx, contact_id) == case_id
     assert (await get_case(db, vault, case_id=case_id)).taken_over_by == contact_id
     async with db.transaction() as tx:
-        await cases.set_taken_over(tx, case_id, None)
+        await cases.set_taken_over(tx, case_id, None, NOW)
         assert await cases.held_by(tx, contact_id) is None
+
+
+async def test_a_contact_person_holding_two_cases_holds_the_one_taken_over_last(db, vault):
+    await save(db, vault, SAM)
+    await save(db, vault, dataclasses.replace(SAM, reference="ZM-2", phone="+31622334466"))
+    sam, other = [(await get_case(db, vault, reference=r)).id for r in ("ZM-1", "ZM-2")]
+    org = Organisation(
+        "venlo", "Gemeente Venlo", "municipality", contacts=(Contact("K", "k@x.nl"),)
+    )
+    async with db.transaction() as tx:
+        await save_organisation(tx, org, "t")
+    [(contact_id,)] = await db.fetchall("SELECT id FROM contacts")
+    later = NOW + dt.timedelta(hours=1)
+    async with db.transaction() as tx:
+        await cases.set_taken_over(tx, other, contact_id, NOW)
+        await cases.set_taken_over(tx, sam, contact_id, later)
+        assert await cases.held_by(tx, contact_id) == sam
+        await cases.set_status(tx, other, "in_conversation", later + dt.timedelta(minutes=5))
+        assert await cases.held_by(tx, contact_id) == sam
+
+
+async def test_a_status_set_again_is_no_change(db, vault):
+    await save(db, vault, SAM)
+    case_id = (await get_case(db, vault, reference="ZM-1")).id
+    later = NOW + dt.timedelta(hours=1)
+    async with db.transaction() as tx:
+        await cases.set_status(tx, case_id, "in_conversation", NOW)
+        await cases.set_status(tx, case_id, "in_conversation", later)
+    [(status, updated_at)] = await db.fetchall("SELECT status, updated_at FROM cases")
+    assert (status, dt.datetime.fromisoformat(updated_at)) == ("in_conversation", NOW)
 
 
 async def test_every_audit_line_is_kept(db, vault):
