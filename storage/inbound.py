@@ -13,22 +13,41 @@ from storage.db import Database, fetchall, fetchone
 PERSON_CHANNELS = ("sms", "whatsapp", "telegram", "simulator")
 
 
+def _arrival_values(arrival: sqlite3.Row) -> tuple:
+    return (
+        arrival["channel"],
+        arrival["provider_key"],
+        arrival["sender"],
+        arrival["sender_hash"],
+        arrival["body"],
+        arrival["received_at"],
+    )
+
+
+async def take_processed(
+    tx: aiosqlite.Connection, arrival: sqlite3.Row, case_id: int | None, now: dt.datetime
+) -> bool:
+    """An arrival from the inbox (`storage.inbox`) as a processed `inbound` row, written at
+    the end of its turn in that turn's transaction: one write, not an insert and an update.
+    False if its provider key was taken in before (the caller undoes the turn)."""
+    cursor = await tx.execute(
+        """INSERT INTO inbound (channel, provider_key, sender, sender_hash, body, received_at,
+               case_id, processed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (channel, provider_key) DO NOTHING""",
+        (*_arrival_values(arrival), case_id, now.isoformat()),
+    )
+    return cursor.rowcount > 0
+
+
 async def take(tx: aiosqlite.Connection, arrival: sqlite3.Row) -> sqlite3.Row | None:
-    """An arrival from the inbox (`storage.inbox`) as an unprocessed `inbound` row, in the
-    transaction that processes it; None if its provider key was taken in before."""
+    """An arrival from the inbox as an unprocessed `inbound` row (its turn failed: it is
+    tried again later); None if its provider key was taken in before."""
     return await fetchone(
         tx,
         """INSERT INTO inbound (channel, provider_key, sender, sender_hash, body, received_at)
            VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (channel, provider_key) DO NOTHING
            RETURNING *""",
-        (
-            arrival["channel"],
-            arrival["provider_key"],
-            arrival["sender"],
-            arrival["sender_hash"],
-            arrival["body"],
-            arrival["received_at"],
-        ),
+        _arrival_values(arrival),
     )
 
 

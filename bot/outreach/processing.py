@@ -59,7 +59,8 @@ def claimed_code(text: str) -> str | None:
 
 
 class _AlreadyProcessed(Exception):
-    """Another worker processed this arrival first."""
+    """This arrival was taken in or processed before (a restart, a redelivery, another
+    worker): its turn is undone."""
 
 
 class Processor:
@@ -103,11 +104,8 @@ class Processor:
         if not fresh and not again:
             return 0
         async with self.rt.db.transaction() as tx:
-            rows = list(again)
-            for arrival in fresh:
-                if (row := await inbound.take(tx, arrival)) is not None:
-                    rows.append(row)  # None: taken in before a restart, or a redelivery
-            buttons = [await self._process_one(tx, row) for row in rows]
+            buttons = [await self._process_one(tx, row) for row in again]
+            buttons += [await self._process_one(tx, arrival, fresh=True) for arrival in fresh]
         if fresh:
             self._taken = fresh[-1]["id"]
             if self._taken - self._forgotten >= FORGET_EVERY:
@@ -125,16 +123,31 @@ class Processor:
                 await inbox.forget(tx, self._taken)
             self._forgotten = self._taken
 
-    async def _process_one(self, tx: aiosqlite.Connection, row: sqlite3.Row) -> str | None:
-        """Returns the Telegram button press to acknowledge, if any."""
+    async def _process_one(
+        self, tx: aiosqlite.Connection, row: sqlite3.Row, fresh: bool = False
+    ) -> str | None:
+        """Run one arrival's turn and record it processed, in a savepoint of the batch.
+
+        `row` is an `inbound` row due for another try, or with `fresh` an arrival from the
+        inbox, taken in by the same write that records it processed (`inbound.take_processed`).
+        An arrival taken in before (a restart, a redelivery) has its turn undone. Returns
+        the Telegram button press to acknowledge, if any."""
         now = self.clock.now()
         try:
             async with savepoint(tx, "arrival"):
-                payload = await self._handle(tx, row, now)
+                payload, case_id = await self._handle(tx, row, now)
+                if fresh:
+                    recorded = await inbound.take_processed(tx, row, case_id, now)
+                else:
+                    recorded = await inbound.mark_processed(tx, row["id"], case_id, now)
+                if not recorded:
+                    raise _AlreadyProcessed  # taken in or processed before: undo this turn
         except _AlreadyProcessed:
             return None
         except Exception as exc:
-            log.error("inbound %s: %s", row["id"], type(exc).__name__, exc_info=True)
+            log.error("arrival %s: %s", row["id"], type(exc).__name__, exc_info=True)
+            if fresh and (row := await inbound.take(tx, row)) is None:
+                return None  # taken in before: that row keeps its own outcome
             await self._failed(tx, row, type(exc).__name__, now)
             return None
         return payload.get("button_id")
@@ -165,8 +178,11 @@ class Processor:
             note = f"inbound {row['id']} on {row['channel']}: {error}"
             await alerts.escalate(tx, self.rt, case, "unreadable", now, note=note)
 
-    async def _handle(self, tx: aiosqlite.Connection, row: sqlite3.Row, now) -> dict:
-        """Answer one arrival and mark it processed, in the caller's savepoint."""
+    async def _handle(
+        self, tx: aiosqlite.Connection, row: sqlite3.Row, now
+    ) -> tuple[dict, int | None]:
+        """Answer one arrival, in the caller's savepoint; returns its payload and its case
+        (None: a contact person's message, or a stranger's)."""
         vault = self.rt.vault
         payload = parse_payload(vault.open(row["body"], "inbound.body") or "{}")
         sender = vault.open(row["sender"], "inbound.sender") or ""
@@ -180,9 +196,7 @@ class Processor:
         else:
             case = await self._identify(tx, row["channel"], sender, row["sender_hash"])
             await self._respond(tx, case, row["channel"], sender, row["sender_hash"], payload, now)
-        if not await inbound.mark_processed(tx, row["id"], case.id if case else None, now):
-            raise _AlreadyProcessed  # another worker got here first: undo this turn
-        return payload
+        return payload, case.id if case else None
 
     async def _identify(self, tx, channel: str, sender: str, sender_hash: str) -> Case | None:
         """The case this sender's messages belong to, read inside the batch's transaction

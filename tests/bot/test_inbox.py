@@ -10,7 +10,8 @@ import pytest
 from bot.channels.base import Arrival
 from bot.clock import FakeClock
 from bot.outreach.processing import BATCH
-from storage import inbox
+from storage import inbound, inbox
+from storage.cases import get_case
 from tests.world import World, at, opened
 
 SAM = "+31622334455"
@@ -108,3 +109,17 @@ async def test_other_loops_run_between_batches_while_a_backlog_is_processed(tmp_
         stop.set()
         await asyncio.gather(running, other)
     assert any(0 < taken < len(arrivals) for taken in seen)
+
+
+async def test_an_arrival_is_written_processed_once_and_a_second_write_is_refused(world):
+    """The turn's transaction records a fresh arrival processed in one write; the same
+    provider key again (a restart, a redelivery) is refused, so the caller undoes its turn."""
+    clock = FakeClock(at(2026, 12, 1, 10))
+    await world.store(ja(), now=clock.now())
+    [arrival] = await inbox.after(world.rt.inbox, 0, 1)
+    case = await get_case(world.rt.db, world.rt.vault, reference="ZM-1")
+    async with world.rt.db.transaction() as tx:
+        assert await inbound.take_processed(tx, arrival, case.id, clock.now()) is True
+        assert await inbound.take_processed(tx, arrival, None, clock.now()) is False
+    rows = await world.rt.db.fetchall("SELECT provider_key, case_id, processed_at FROM inbound")
+    assert [tuple(row) for row in rows] == [(ja().provider_key, case.id, clock.now().isoformat())]
