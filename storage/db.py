@@ -6,10 +6,10 @@ import asyncio
 import datetime as dt
 import os
 import sqlite3
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 
@@ -18,6 +18,8 @@ from storage.crypto import SealError, Vault, WrongKey
 BUSY_TIMEOUT_MS = 5000
 PRIVATE_FILE = 0o600  # the database and its -wal and -shm files
 PRIVATE_DIR = 0o700  # a directory Voorzorg creates for its database
+
+T = TypeVar("T")
 
 
 class SchemaTooNew(RuntimeError):
@@ -223,6 +225,19 @@ class Database:
                 raise
             await self._writer.execute("COMMIT")
 
+    async def write_at_once(self, work: Callable[[InlineConnection], Awaitable[T]]) -> T:
+        """`work(tx)` as one transaction, run whole on SQLite's thread: one hop for the
+        transaction instead of one per statement (about 40 us each, more than a small
+        write takes). For short writes a request waits for, such as the inbox's group
+        commit.
+
+        `work` gets an `InlineConnection`, so the storage functions take it as they take
+        a `transaction()`; it must do nothing but database work (it never suspends)."""
+        async with self._lock:
+            if isinstance(self._writer, InlineConnection):
+                return _write_now(self._writer._conn, work)
+            return await self._writer._execute(_write_now, self._writer._conn, work)
+
     async def checkpoint(self) -> None:
         """Copy the WAL into the database file and empty it: after an erasure, the old
         page images (sealed, but of data that must be gone) leave the WAL too."""
@@ -261,6 +276,31 @@ async def fetchone(
     """The first row in one hop; add LIMIT 1 where more rows could match."""
     rows = await fetchall(conn, sql, params)
     return rows[0] if rows else None
+
+
+def _write_now(conn: sqlite3.Connection, work: Callable[[InlineConnection], Awaitable[T]]) -> T:
+    """`Database.write_at_once` on the connection's own thread."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        result = _finish(work(InlineConnection(conn)))
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:  # a failed COMMIT (busy, full disk) can leave it open
+            conn.execute("ROLLBACK")
+        raise
+    return result
+
+
+def _finish(awaitable: Awaitable[T]) -> T:
+    """The result of a coroutine that never suspends: storage functions on an
+    `InlineConnection` finish at their first step."""
+    steps = awaitable.__await__()
+    try:
+        next(steps)
+    except StopIteration as done:
+        return done.value
+    steps.close()
+    raise RuntimeError("work in write_at_once waited for something other than SQLite")
 
 
 def _reason(exc: BaseException) -> str:

@@ -2,9 +2,9 @@
 
 A webhook is answered once its arrival is committed here. The worker takes arrivals in
 order into the database's `inbound` table, in the transaction of the conversation turn
-each one causes (`storage.inbound.take`), and forgets them here afterwards. The inbox has
-one writer of its own, so a webhook's commit never waits behind a batch of turns holding
-the database's write lock.
+each one causes (`storage.inbound.take_processed`), and forgets them here afterwards. The
+inbox has one writer of its own, so a webhook's commit never waits behind a batch of turns
+holding the database's write lock.
 
 Exactly once: an arrival taken in twice (the worker stopped between its turn's commit
 and forgetting it here) is recognised by the database's unique provider key, and a

@@ -74,8 +74,8 @@ class InboundWriter:
 
     async def _commit(self, batch: list[tuple[tuple, asyncio.Future[None]]]) -> None:
         try:
-            async with self._db.transaction() as tx:
-                await inbox.store(tx, [row for row, _ in batch])
+            rows = [row for row, _ in batch]
+            await self._db.write_at_once(lambda tx: inbox.store(tx, rows))
         except Exception as exc:
             for _, future in batch:
                 if not future.done():

@@ -86,3 +86,56 @@ async def test_consent_events_are_append_only(tmp_path):
                 await tx.execute("UPDATE consent_events SET given = 0")
     finally:
         await db.close()
+
+
+async def audit(tx, action: str) -> None:
+    await tx.execute(
+        "INSERT INTO audit_log (at, actor, action) VALUES ('now', 'test', ?)", (action,)
+    )
+
+
+@pytest.mark.parametrize("inline", [False, True])
+async def test_a_write_at_once_is_one_transaction_in_one_hop(tmp_path, inline, monkeypatch):
+    """The inbox's group commit waits for this: BEGIN, the rows and COMMIT go to SQLite's
+    thread together, not one hop each."""
+    db = await Database.open(tmp_path / "v.db", inline=inline)
+    hops = []
+    if not inline:
+        real = db._writer._execute
+        monkeypatch.setattr(db._writer, "_execute", lambda *a: hops.append(a) or real(*a))
+
+    async def work(tx) -> int:
+        await audit(tx, "a")
+        await audit(tx, "b")
+        return len(await tx.execute_fetchall("SELECT * FROM audit_log WHERE actor = 'test'"))
+
+    async def fails(tx) -> None:
+        await audit(tx, "c")
+        raise RuntimeError("no")
+
+    try:
+        assert await db.write_at_once(work) == 2
+        assert len(hops) == (0 if inline else 1)
+        with pytest.raises(RuntimeError, match="no"):
+            await db.write_at_once(fails)
+        rows = await db.fetchall("SELECT action FROM audit_log WHERE actor = 'test'")
+        assert [row[0] for row in rows] == ["a", "b"]  # the failed one left nothing
+        async with db.transaction() as tx:  # and no transaction open behind it
+            await audit(tx, "d")
+    finally:
+        await db.close()
+
+
+async def test_a_write_at_once_that_waits_for_anything_else_is_refused(tmp_path):
+    db = await Database.open(tmp_path / "v.db")
+
+    async def sleeps(tx) -> None:
+        await audit(tx, "e")
+        await asyncio.sleep(0)
+
+    try:
+        with pytest.raises(RuntimeError, match="other than SQLite"):
+            await db.write_at_once(sleeps)
+        assert await db.fetchall("SELECT action FROM audit_log WHERE actor = 'test'") == []
+    finally:
+        await db.close()
