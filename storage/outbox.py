@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
+from collections.abc import Sequence
 
 import aiosqlite
 
@@ -48,18 +49,51 @@ async def queue_message(
     `purpose` says why it is sent (first_contact, reminder_1, ...); with it, the
     `template_variables` fill the approved WhatsApp template of that purpose.
     """
-    seg = count_segments(text)
+    [outbox_id] = await queue_messages(
+        tx,
+        vault,
+        case_id,
+        channel,
+        address,
+        [(text, choices)],
+        now,
+        audience,
+        purpose,
+        template_variables,
+    )
+    return outbox_id
+
+
+async def queue_messages(
+    tx: aiosqlite.Connection,
+    vault: Vault,
+    case_id: int | None,
+    channel: str,
+    address: str | None,
+    messages: Sequence[tuple[str, tuple[str, ...]]],
+    now: dt.datetime,
+    audience: str = "person",
+    purpose: str | None = None,
+    template_variables: dict[str, str] | None = None,
+) -> list[int]:
+    """(text, choices) messages to one address, to go in this order, in one statement;
+    returns their outbox ids. The first carries `purpose` and `template_variables` (see
+    `queue_message`): a turn's first message is the one a WhatsApp template stands in for.
+    """
+    if not messages:
+        return []
     stamp = now.isoformat()
+    sealed_address = vault.seal(address, "outbox.address")
+    address_hash = vault.lookup_hash(address) if address is not None else None
     variables = json.dumps(template_variables) if template_variables is not None else None
-    cur = await tx.execute(
-        """INSERT INTO outbox (case_id, channel, address, address_hash, body, choices,
-               segments, encoding, next_attempt_at, created_at, updated_at, audience, purpose,
-               template_variables) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-        (
+    values: list = []
+    for n, (text, choices) in enumerate(messages):
+        seg = count_segments(text)
+        values += (
             case_id,
             channel,
-            vault.seal(address, "outbox.address"),
-            vault.lookup_hash(address) if address is not None else None,
+            sealed_address,
+            address_hash,
             vault.seal(text, "outbox.body"),
             vault.seal(json.dumps(choices), "outbox.choices") if choices else None,
             seg.count,
@@ -68,11 +102,18 @@ async def queue_message(
             stamp,
             stamp,
             audience,
-            purpose,
-            vault.seal(variables, "outbox.template_variables") if variables else None,
-        ),
+            purpose if n == 0 else None,
+            vault.seal(variables, "outbox.template_variables") if variables and n == 0 else None,
+        )
+    rows = ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(messages))
+    ids = await fetchall(
+        tx,
+        f"""INSERT INTO outbox (case_id, channel, address, address_hash, body, choices,
+                segments, encoding, next_attempt_at, created_at, updated_at, audience, purpose,
+                template_variables) VALUES {rows} RETURNING id""",
+        values,
     )
-    return int(cur.lastrowid or 0)
+    return sorted(row[0] for row in ids)  # RETURNING's order is not promised; ids ascend
 
 
 async def due(db: Database, now: dt.datetime, limit: int) -> list[sqlite3.Row]:

@@ -71,21 +71,17 @@ async def apply(turn: Turn, outcome: Outcome) -> list[int]:
         outcome.state,
         turn.now,
     )
-    return [
-        await outbox.queue_message(
-            turn.tx,
-            turn.rt.vault,
-            turn.case.id,
-            turn.channel,
-            turn.address,
-            m.text,
-            m.choices,
-            turn.now,
-            purpose=turn.purpose if n == 0 else None,
-            template_variables=turn.template_variables if n == 0 else None,
-        )
-        for n, m in enumerate(outcome.messages)
-    ]
+    return await outbox.queue_messages(
+        turn.tx,
+        turn.rt.vault,
+        turn.case.id,
+        turn.channel,
+        turn.address,
+        [(m.text, m.choices) for m in outcome.messages],
+        turn.now,
+        purpose=turn.purpose,
+        template_variables=turn.template_variables,
+    )
 
 
 async def _escalated(turn: Turn, effect: Escalated) -> None:
