@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import os
 import sqlite3
@@ -216,14 +217,19 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """The writer in a transaction: committed when the block ends, rolled back when it
+        raises or its COMMIT fails (a full disk, a deferred constraint), so the next
+        transaction starts clean."""
         async with self._lock:
             await self._writer.execute("BEGIN IMMEDIATE")
             try:
                 yield self._writer
+                await self._writer.execute("COMMIT")
             except BaseException:
-                await self._writer.execute("ROLLBACK")
+                if self._writer.in_transaction:  # a failed COMMIT can leave it open
+                    with contextlib.suppress(sqlite3.Error):  # the first error is the one
+                        await self._writer.execute("ROLLBACK")
                 raise
-            await self._writer.execute("COMMIT")
 
     async def write_at_once(self, work: Callable[[InlineConnection], Awaitable[T]]) -> T:
         """`work(tx)` as one transaction, run whole on SQLite's thread: one hop for the
@@ -232,7 +238,8 @@ class Database:
         commit.
 
         `work` gets an `InlineConnection`, so the storage functions take it as they take
-        a `transaction()`; it must do nothing but database work (it never suspends)."""
+        a `transaction()`; it must do nothing but database work (it never suspends). Once
+        started, the transaction finishes even if the caller is cancelled meanwhile."""
         async with self._lock:
             if isinstance(self._writer, InlineConnection):
                 return _write_now(self._writer._conn, work)
@@ -286,7 +293,8 @@ def _write_now(conn: sqlite3.Connection, work: Callable[[InlineConnection], Awai
         conn.execute("COMMIT")
     except BaseException:
         if conn.in_transaction:  # a failed COMMIT (busy, full disk) can leave it open
-            conn.execute("ROLLBACK")
+            with contextlib.suppress(sqlite3.Error):  # the first error is the one to see
+                conn.execute("ROLLBACK")
         raise
     return result
 

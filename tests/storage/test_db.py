@@ -139,3 +139,40 @@ async def test_a_write_at_once_that_waits_for_anything_else_is_refused(tmp_path)
         assert await db.fetchall("SELECT action FROM audit_log WHERE actor = 'test'") == []
     finally:
         await db.close()
+
+
+DEFERRED = [
+    (
+        1,
+        """CREATE TABLE parent (id INTEGER PRIMARY KEY);
+           CREATE TABLE child (id INTEGER PRIMARY KEY,
+               parent INTEGER REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED);""",
+    )
+]
+
+
+@pytest.mark.parametrize("inline", [False, True])
+async def test_a_commit_that_fails_leaves_the_writer_ready_for_the_next(tmp_path, inline):
+    """A COMMIT can fail after the block succeeded (here a deferred constraint; in life a
+    full disk): that transaction is rolled back, not left open to refuse every next one."""
+    db = await Database.open(tmp_path / "x.db", inline=inline, schema=DEFERRED)
+
+    async def orphan(tx) -> None:
+        await tx.execute("INSERT INTO child (parent) VALUES (99)")  # fails only at COMMIT
+
+    async def parent(tx) -> None:
+        await tx.execute("INSERT INTO parent (id) VALUES (1)")
+
+    try:
+        with pytest.raises(sqlite3.IntegrityError):
+            async with db.transaction() as tx:
+                await orphan(tx)
+        async with db.transaction() as tx:
+            await parent(tx)
+        with pytest.raises(sqlite3.IntegrityError):
+            await db.write_at_once(orphan)
+        await db.write_at_once(lambda tx: tx.execute("INSERT INTO parent (id) VALUES (2)"))
+        assert await db.fetchall("SELECT * FROM child") == []
+        assert [r[0] for r in await db.fetchall("SELECT id FROM parent")] == [1, 2]
+    finally:
+        await db.close()
