@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+from collections.abc import Sequence
 
 import aiosqlite
 
@@ -22,6 +23,26 @@ def _arrival_values(arrival: sqlite3.Row) -> tuple:
         arrival["body"],
         arrival["received_at"],
     )
+
+
+async def taken_in(
+    tx: aiosqlite.Connection, arrivals: Sequence[sqlite3.Row]
+) -> set[tuple[str, str]]:
+    """(channel, provider key) of those inbox arrivals that are in `inbound` already (taken
+    in before a restart, or redelivered after leaving the inbox), in one look-up."""
+    if not arrivals:
+        return set()
+    channels = sorted({a["channel"] for a in arrivals})
+    keys = [a["provider_key"] for a in arrivals]
+    rows = await fetchall(
+        tx,
+        f"""SELECT channel, provider_key FROM inbound
+            WHERE channel IN ({",".join("?" * len(channels))})
+              AND provider_key IN ({",".join("?" * len(keys))})""",
+        (*channels, *keys),
+    )
+    wanted = {(a["channel"], a["provider_key"]) for a in arrivals}
+    return {(row[0], row[1]) for row in rows} & wanted
 
 
 async def take_processed(

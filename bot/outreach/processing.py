@@ -105,7 +105,12 @@ class Processor:
             return 0
         async with self.rt.db.transaction() as tx:
             buttons = [await self._process_one(tx, row) for row in again]
-            buttons += [await self._process_one(tx, arrival, fresh=True) for arrival in fresh]
+            known = await inbound.taken_in(tx, fresh)  # before a restart: recognised, skipped
+            buttons += [
+                await self._process_one(tx, arrival, fresh=True)
+                for arrival in fresh
+                if (arrival["channel"], arrival["provider_key"]) not in known
+            ]
         if fresh:
             self._taken = fresh[-1]["id"]
             if self._taken - self._forgotten >= FORGET_EVERY:
@@ -130,8 +135,8 @@ class Processor:
 
         `row` is an `inbound` row due for another try, or with `fresh` an arrival from the
         inbox, taken in by the same write that records it processed (`inbound.take_processed`).
-        An arrival taken in before (a restart, a redelivery) has its turn undone. Returns
-        the Telegram button press to acknowledge, if any."""
+        An arrival found taken in before all the same (the caller skips those it knows of)
+        has its turn undone. Returns the Telegram button press to acknowledge, if any."""
         now = self.clock.now()
         try:
             async with savepoint(tx, "arrival"):
@@ -145,9 +150,9 @@ class Processor:
         except _AlreadyProcessed:
             return None
         except Exception as exc:
-            log.error("arrival %s: %s", row["id"], type(exc).__name__, exc_info=True)
             if fresh and (row := await inbound.take(tx, row)) is None:
                 return None  # taken in before: that row keeps its own outcome
+            log.error("inbound %s: %s", row["id"], type(exc).__name__, exc_info=True)
             await self._failed(tx, row, type(exc).__name__, now)
             return None
         return payload.get("button_id")

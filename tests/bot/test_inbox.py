@@ -50,6 +50,24 @@ async def test_an_arrival_taken_in_before_a_crash_is_not_processed_again(world):
     assert [tuple(row) for row in rows] == [(ja().provider_key,)]
 
 
+async def test_after_a_restart_arrivals_taken_in_before_get_no_second_turn(world, monkeypatch):
+    """Up to a thousand arrivals wait in the inbox to be forgotten: after a restart they
+    are recognised in one look-up, their turns not run again (and so cannot fail again)."""
+    clock = FakeClock(at(2026, 12, 1, 10))
+    await world.store(ja(), ja("SM" + "c" * 32), now=clock.now())
+    assert await (await world.processor(clock)).process_pending() == 2
+    answered = await replies(world)
+
+    restarted = await world.processor(clock)
+    turns = []
+    monkeypatch.setattr(restarted, "_handle", lambda *a: turns.append(a) or 1 / 0)
+    assert await restarted.process_pending() == 2
+    assert turns == []
+    assert await replies(world) == answered
+    rows = await world.rt.db.fetchall("SELECT error, processed_at IS NOT NULL FROM inbound")
+    assert [tuple(row) for row in rows] == [(None, 1), (None, 1)]
+
+
 async def test_a_redelivery_after_the_arrival_left_the_inbox_is_ignored(world):
     clock = FakeClock(at(2026, 12, 1, 10))
     await world.deliver(ja(), clock=clock)
