@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sqlite3
 from collections.abc import Sequence
 
@@ -34,12 +35,12 @@ async def taken_in(
         return set()
     channels = sorted({a["channel"] for a in arrivals})
     keys = [a["provider_key"] for a in arrivals]
-    rows = await fetchall(
+    rows = await fetchall(  # one statement text for any number of keys (SQLite caches it)
         tx,
-        f"""SELECT channel, provider_key FROM inbound
-            WHERE channel IN ({",".join("?" * len(channels))})
-              AND provider_key IN ({",".join("?" * len(keys))})""",
-        (*channels, *keys),
+        """SELECT channel, provider_key FROM inbound
+           WHERE channel IN (SELECT value FROM json_each(?))
+             AND provider_key IN (SELECT value FROM json_each(?))""",
+        (json.dumps(channels), json.dumps(keys)),
     )
     wanted = {(a["channel"], a["provider_key"]) for a in arrivals}
     return {(row[0], row[1]) for row in rows} & wanted
