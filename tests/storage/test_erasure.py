@@ -102,3 +102,23 @@ def sealed_blobs(path) -> list[bytes]:
                UNION ALL SELECT body FROM case_notes UNION ALL SELECT state FROM conversations"""
         ).fetchall()
     return [r[0] for r in rows if isinstance(r[0], bytes)]
+
+
+async def test_a_strangers_messages_are_found_by_address_through_an_index(world):
+    """Erasure finds the messages of no case by address; only those are indexed by it, so
+    the rows of every conversation turn skip that index."""
+    plans = {}
+    for table, column in (("outbox", "address_hash"), ("inbound", "sender_hash")):
+        rows = await world.rt.db.fetchall(
+            f"""EXPLAIN QUERY PLAN UPDATE {table} SET body = NULL
+                WHERE channel = ? AND {column} = ? AND case_id IS NULL""",
+            ("telegram", "h"),
+        )
+        plans[table] = " ".join(row["detail"] for row in rows)
+    assert "USING INDEX outbox_stranger_address" in plans["outbox"]
+    assert "USING INDEX inbound_stranger_sender" in plans["inbound"]
+    indexed = await world.rt.db.fetchall(
+        "SELECT sql FROM sqlite_master WHERE name IN "
+        "('outbox_stranger_address', 'inbound_stranger_sender')"
+    )
+    assert all("case_id IS NULL" in row["sql"] for row in indexed) and len(indexed) == 2
