@@ -12,7 +12,7 @@ import aiosqlite
 
 from bot.clock import Clock, idle
 from bot.config import Settings
-from bot.outreach import alerts, delivery, handoff, turns
+from bot.outreach import alerts, delivery, handoff, scheduler, turns
 from bot.outreach.inbound import parse_payload
 from bot.runtime import Runtime
 from conversations.matching import match_keyword
@@ -103,14 +103,15 @@ class Processor:
         again = await inbound.due_again(self.rt.db, self.clock.now(), limit)
         if not fresh and not again:
             return 0
-        async with self.rt.db.transaction() as tx:
-            buttons = [await self._process_one(tx, row) for row in again]
-            known = await inbound.taken_in(tx, fresh)  # before a restart: recognised, skipped
-            buttons += [
-                await self._process_one(tx, arrival, fresh=True)
-                for arrival in fresh
-                if (arrival["channel"], arrival["provider_key"]) not in known
-            ]
+        with scheduler.reading_once():  # the batch's transaction holds the write lock
+            async with self.rt.db.transaction() as tx:
+                buttons = [await self._process_one(tx, row) for row in again]
+                known = await inbound.taken_in(tx, fresh)  # before a restart: recognised, skipped
+                buttons += [
+                    await self._process_one(tx, arrival, fresh=True)
+                    for arrival in fresh
+                    if (arrival["channel"], arrival["provider_key"]) not in known
+                ]
         if fresh:
             self._taken = fresh[-1]["id"]
             if self._taken - self._forgotten >= FORGET_EVERY:

@@ -71,7 +71,10 @@ async def facts_for(
     script: Script | None = None,
 ) -> Facts:
     """What the engine may know; free times only when this turn could book."""
-    org = await get_organisation(tx, case.organisation_id)
+    org = await scheduler.once(  # a batch of arrivals, a tick: read once
+        ("organisation", case.organisation_id),
+        lambda: get_organisation(tx, case.organisation_id),
+    )
     assert org is not None, "a case always belongs to an organisation"
     calendar = rt.with_closing_days(closing_days_of(org))  # one read for both
     offers: tuple[Offer, ...] = ()

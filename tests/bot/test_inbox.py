@@ -141,3 +141,22 @@ async def test_an_arrival_is_written_processed_once_and_a_second_write_is_refuse
         assert await inbound.take_processed(tx, arrival, None, clock.now()) is False
     rows = await world.rt.db.fetchall("SELECT provider_key, case_id, processed_at FROM inbound")
     assert [tuple(row) for row in rows] == [(ja().provider_key, case.id, clock.now().isoformat())]
+
+
+async def test_a_batch_reads_its_organisation_once_for_all_its_turns(tmp_path):
+    """Nothing else writes while a batch holds the write lock: one read of the municipality
+    serves every turn of the batch."""
+    async with opened(tmp_path) as world:
+        people = range(3)
+        rows = "".join(f"ZM-{n},P,06 2233{n:04d},Venlo,2027-01-14,,nl\n" for n in people)
+        await world.cohort(rows, at(2026, 12, 1, 9))
+        clock = FakeClock(at(2026, 12, 1, 10))
+        arrivals = [Arrival("sms", f"SM{n:032d}", f"+3162233{n:04d}", "text", "ja") for n in people]
+        await world.store(*arrivals, now=clock.now())
+        statements: list[str] = []
+        await world.rt.db._writer.set_trace_callback(statements.append)
+        assert await (await world.processor(clock)).process_pending() == 3
+        await world.rt.db._writer.set_trace_callback(None)
+        reads = [s for s in statements if s.startswith("SELECT * FROM organisations")]
+        assert len(reads) == 1
+        assert [len(await world.messages(f"ZM-{n}")) for n in people] == [2, 2, 2]
