@@ -271,17 +271,20 @@ class Script:
     def vocabulary(self, choice: Choice) -> Vocabulary:
         """What a reply may say to mean this choice; labels with a variable are left out.
 
-        Made once per choice of this version (a script version never changes)."""
-        made = self.__dict__.setdefault("_vocabularies", {})
-        found = made.get(id(choice))
-        if found is not None and found[0] is choice:
-            return found[1]
-        labels = [s for s in choice.label.sources.values() if "{" not in s]
-        vocabulary = Vocabulary(
-            tuple([*labels, *self.expand(choice.match)]), tuple(self.expand(choice.maybe))
-        )
-        made[id(choice)] = (choice, vocabulary)
-        return vocabulary
+        A choice of this version's steps has its vocabulary made once (a version never
+        changes); any other is made on the spot."""
+        found = self._vocabularies.get(id(choice))
+        return found if found is not None else _vocabulary(self, choice)
+
+    @cached_property
+    def _vocabularies(self) -> dict[int, Vocabulary]:
+        """Each step's choices' vocabularies, by the choice's identity (the script holds
+        its choices, so no other object takes their ids)."""
+        return {
+            id(choice): _vocabulary(self, choice)
+            for step in self.steps.values()
+            for choice in step.choices
+        }
 
     @cached_property
     def answer_words(self) -> frozenset[str]:
@@ -464,3 +467,10 @@ def locations(script: Script) -> Iterator[tuple[str, Text]]:
             yield f"{section}.{key}", text
     for topic, side in script.side_questions.items():
         yield f"side_questions.{topic}.say", side.say
+
+
+def _vocabulary(script: Script, choice: Choice) -> Vocabulary:
+    labels = [s for s in choice.label.sources.values() if "{" not in s]
+    return Vocabulary(
+        tuple([*labels, *script.expand(choice.match)]), tuple(script.expand(choice.maybe))
+    )
