@@ -93,9 +93,7 @@ class _Child:
     def cpu_seconds(self) -> float:
         """User + system CPU time the server has used so far: all threads of it and of its
         child processes (`serve`'s worker), Linux."""
-        if self.process is None:
-            return 0.0
-        return sum(_cpu_of(pid) for pid in _family(self.process.pid))
+        return sum(self.cpu_split())
 
     def cpu_split(self) -> tuple[float, float]:
         """`cpu_seconds` in two: the server process itself (for `serve`: the web), and its

@@ -307,7 +307,7 @@ def bench(args: argparse.Namespace) -> dict:
                 service.start()
                 before = warm_up(service, args.cases)
                 print(f"voorzorg serve: {args.duration} s of load ...", flush=True)
-                cpu, (web, worker) = service.cpu_seconds(), service.cpu_split()
+                web, worker = service.cpu_split()
                 spy = sample(service, args) if args.py_spy else None
                 load = run_wrk(service.url, work / "serve.pool", args)
                 load.web_cpu = service.cpu_split()[0] - web
@@ -316,8 +316,9 @@ def bench(args: argparse.Namespace) -> dict:
                 load_end = time.time()
                 result["voorzorg"] = load
                 drained = drain(service, args.drain_timeout)
-                load.server_cpu = service.cpu_seconds() - cpu
-                load.worker_cpu = service.cpu_split()[1] - worker
+                web_then, worker_then = service.cpu_split()
+                load.server_cpu = web_then + worker_then - web - worker
+                load.worker_cpu = worker_then - worker
                 code = service.stop()
                 if code not in (0, None):
                     print(f"voorzorg serve exited with {code}:\n{service.tail()}")

@@ -59,8 +59,8 @@ def claimed_code(text: str) -> str | None:
 
 
 class _AlreadyProcessed(Exception):
-    """This arrival was taken in or processed before (a restart, a redelivery, another
-    worker): its turn is undone."""
+    """This arrival was recorded processed by someone else meanwhile (the batch skips
+    those it knows were taken in before): its turn is undone."""
 
 
 class Processor:
